@@ -1,0 +1,360 @@
+//! Command-line front end. Exit codes: 0 success, 1 invalid input (nothing written to stdout),
+//! 2 usage or I/O error.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use eventbus_gen::{Error, Errors, Parsed, RenderOptions, Seed, Warning, yaml};
+
+/// Environment variable holding the token seed.
+pub const SEED_ENV: &str = "EVENTBUS_GEN_SEED";
+
+/// Render Argo Events EventBus specs into deployable Kubernetes objects, offline and
+/// deterministically.
+#[derive(Parser, Debug)]
+#[command(name = "eventbus-gen", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Render EventBus files to a YAML stream of Kubernetes objects on stdout.
+    Render(Box<RenderArgs>),
+    /// Print the JSON Schema of the EventBus spec (or of the render options).
+    Schema(SchemaArgs),
+}
+
+#[derive(Args, Debug)]
+struct SchemaArgs {
+    /// Print the schema of the render options (the KRM functionConfig) instead.
+    #[arg(long)]
+    options: bool,
+}
+
+/// Flags that set [`RenderOptions`]; shared by every front end.
+#[derive(Args, Debug, Default)]
+pub struct OptionArgs {
+    /// Read render options from a YAML or JSON file (camelCase keys, as in the KRM config).
+    /// Flags given on the command line override it.
+    #[arg(long, value_name = "FILE")]
+    options: Option<PathBuf>,
+    /// Namespace for buses whose metadata.namespace is empty.
+    #[arg(short, long)]
+    namespace: Option<String>,
+    /// Drop fields the EventBus resource does not have, with a warning, instead of failing.
+    #[arg(long)]
+    allow_unknown_fields: bool,
+    /// Do not render a PodDisruptionBudget.
+    #[arg(long)]
+    no_pdb: bool,
+    /// Do not run the Prometheus exporter sidecar.
+    #[arg(long)]
+    no_metrics: bool,
+    /// Do not render the companion exotic EventBus.
+    #[arg(long)]
+    no_companion: bool,
+    /// NATS Streaming server image [default: nats-streaming:0.22.1].
+    #[arg(long, value_name = "IMAGE")]
+    image_nats_streaming: Option<String>,
+    /// Exporter image of NATS Streaming buses [default: natsio/prometheus-nats-exporter:0.8.0].
+    #[arg(long, value_name = "IMAGE")]
+    image_stan_metrics_exporter: Option<String>,
+    /// Label added to every rendered object (repeatable).
+    #[arg(long = "label", value_name = "KEY=VALUE", value_parser = key_value)]
+    labels: Vec<(String, String)>,
+    /// Annotation added to every rendered object (repeatable).
+    #[arg(long = "annotation", value_name = "KEY=VALUE", value_parser = key_value)]
+    annotations: Vec<(String, String)>,
+    /// File holding the seed for derived tokens (at least 16 bytes). The environment variable
+    /// EVENTBUS_GEN_SEED is used when this is not given.
+    #[arg(long, value_name = "PATH")]
+    seed_file: Option<PathBuf>,
+    /// Draw random tokens when no seed and no existing Secret gives one; every render then
+    /// changes them.
+    #[arg(long)]
+    random_tokens: bool,
+}
+
+#[derive(Args, Debug)]
+struct RenderArgs {
+    /// EventBus files (YAML or JSON, one or more documents each); `-` reads stdin. Secret
+    /// documents of existing buses may be included: their tokens are kept.
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    options: OptionArgs,
+    /// Do not print warnings.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+fn key_value(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("expected KEY=VALUE, got \"{s}\""))
+}
+
+/// A failure of the command, with its exit code.
+pub enum Failure {
+    /// Invalid input: exit 1.
+    Invalid,
+    /// Usage or I/O: exit 2, with the message.
+    Usage(String),
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Render(args) => render(*args),
+        Command::Schema(args) => schema(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Invalid) => ExitCode::from(1),
+        Err(Failure::Usage(m)) => {
+            eprintln!("eventbus-gen: {m}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+impl OptionArgs {
+    /// Builds the render options: file first, then flags, then the seed.
+    pub fn to_options(&self) -> Result<RenderOptions, Failure> {
+        let mut o = match &self.options {
+            Some(path) => {
+                let text = read_file(path)?;
+                let docs = yaml::load_documents(&text)
+                    .map_err(|e| Failure::Usage(format!("{}: {}", path.display(), located(&e))))?;
+                let value = docs.into_iter().next().map(|d| d.value).unwrap_or_default();
+                serde_json::from_value::<RenderOptions>(value).map_err(|e| {
+                    Failure::Usage(format!("{}: invalid render options: {e}", path.display()))
+                })?
+            }
+            None => RenderOptions::default(),
+        };
+        if let Some(ns) = &self.namespace {
+            o.namespace = Some(ns.clone());
+        }
+        o.allow_unknown_fields |= self.allow_unknown_fields;
+        o.pod_disruption_budget &= !self.no_pdb;
+        o.metrics &= !self.no_metrics;
+        o.companion &= !self.no_companion;
+        o.random_tokens |= self.random_tokens;
+        if let Some(i) = &self.image_nats_streaming {
+            o.images.nats_streaming = Some(i.clone());
+        }
+        if let Some(i) = &self.image_stan_metrics_exporter {
+            o.images.stan_metrics_exporter = Some(i.clone());
+        }
+        o.common_labels.extend(self.labels.iter().cloned());
+        o.common_annotations
+            .extend(self.annotations.iter().cloned());
+        let seed_file = self
+            .seed_file
+            .clone()
+            .or_else(|| o.seed_file.as_ref().map(PathBuf::from));
+        o.seed = load_seed(seed_file.as_deref(), std::env::var_os(SEED_ENV))?;
+        Ok(o)
+    }
+}
+
+/// The seed from a file, else from the environment variable; never echoed.
+pub fn load_seed(
+    file: Option<&Path>,
+    env: Option<std::ffi::OsString>,
+) -> Result<Option<Seed>, Failure> {
+    if let Some(path) = file {
+        let bytes = std::fs::read(path).map_err(|e| {
+            Failure::Usage(format!("cannot read the seed file {}: {e}", path.display()))
+        })?;
+        return Seed::new(bytes)
+            .map(Some)
+            .map_err(|m| Failure::Usage(format!("seed file {}: {m}", path.display())));
+    }
+    match env {
+        Some(v) if !v.is_empty() => Seed::new(v.as_encoded_bytes())
+            .map(Some)
+            .map_err(|m| Failure::Usage(format!("{SEED_ENV}: {m}"))),
+        _ => Ok(None),
+    }
+}
+
+fn read_file(path: &Path) -> Result<String, Failure> {
+    if path == Path::new("-") {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| Failure::Usage(format!("cannot read stdin: {e}")))?;
+        return Ok(s);
+    }
+    std::fs::read_to_string(path)
+        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))
+}
+
+fn located(e: &Error) -> String {
+    match e.location() {
+        Some(l) => format!("{l}: {e}"),
+        None => e.to_string(),
+    }
+}
+
+/// One input file, loaded.
+struct Input {
+    name: String,
+    docs: Vec<yaml::Document>,
+}
+
+/// Prints errors as `file:line:column: error: path: message`.
+fn report_errors(errors: &Errors, name_of: &dyn Fn(&Error) -> String) {
+    let stderr = std::io::stderr();
+    let mut w = stderr.lock();
+    for e in errors.as_slice() {
+        let at = match e.location() {
+            Some(l) => format!("{}:{l}", name_of(e)),
+            None => name_of(e),
+        };
+        let _ = writeln!(w, "{at}: error: {e}");
+    }
+    let n = errors.as_slice().len();
+    let _ = writeln!(
+        w,
+        "eventbus-gen: {n} error{} found; nothing was rendered",
+        if n == 1 { "" } else { "s" }
+    );
+}
+
+fn report_warnings(warnings: &[Warning], name_of: &dyn Fn(Option<usize>) -> String) {
+    let stderr = std::io::stderr();
+    let mut w = stderr.lock();
+    for warning in warnings {
+        let at = match warning.location {
+            Some(l) => format!("{}:{l}", name_of(warning.document)),
+            None => name_of(warning.document),
+        };
+        let _ = writeln!(w, "{at}: warning: {warning}");
+    }
+}
+
+fn render(args: RenderArgs) -> Result<(), Failure> {
+    let options = args.options.to_options()?;
+    if args.files.iter().filter(|f| f.as_os_str() == "-").count() > 1 {
+        return Err(Failure::Usage("stdin (-) can be read only once".to_owned()));
+    }
+    let mut inputs = Vec::new();
+    let mut errors = Vec::new();
+    for path in &args.files {
+        let name = if path.as_os_str() == "-" {
+            "<stdin>".to_owned()
+        } else {
+            path.display().to_string()
+        };
+        let text = read_file(path)?;
+        match yaml::load_documents(&text) {
+            Ok(docs) => inputs.push(Input { name, docs }),
+            Err(e) => {
+                report_errors(&Errors::from(e), &|_| name.clone());
+                errors.push(());
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Failure::Invalid);
+    }
+    // Parse every file, keeping the file each bus came from via a global document index.
+    let mut parsed = Parsed::default();
+    let mut offsets = Vec::new();
+    let mut all_errors = Vec::new();
+    let mut offset = 0;
+    for input in &inputs {
+        offsets.push((offset, input.name.clone()));
+        match eventbus_gen::parse_documents(&input.docs, &options, false) {
+            Ok(mut p) => {
+                for b in &mut p.buses {
+                    b.document += offset;
+                }
+                for w in &mut p.warnings {
+                    w.document = w.document.map(|d| d + offset);
+                }
+                parsed.buses.extend(p.buses);
+                parsed.secrets.extend(p.secrets);
+                parsed.warnings.extend(p.warnings);
+            }
+            Err(e) => all_errors.extend(e.0.into_iter().map(|e| {
+                let d = e.document().unwrap_or(0);
+                e.in_document(d + offset)
+            })),
+        }
+        offset += input.docs.last().map_or(0, |d| d.index + 1);
+    }
+    let file_of = |doc: Option<usize>| -> String {
+        let d = doc.unwrap_or(0);
+        offsets
+            .iter()
+            .rev()
+            .find(|(o, _)| *o <= d)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default()
+    };
+    if !all_errors.is_empty() {
+        report_errors(&Errors(all_errors), &|e| file_of(e.document()));
+        return Err(Failure::Invalid);
+    }
+    let rendered = eventbus_gen::validate(&parsed, &options)
+        .and_then(|plans| eventbus_gen::render(&plans, &parsed, &options));
+    let rendered = match rendered {
+        Ok(r) => r,
+        Err(e) => {
+            report_errors(&e, &|e| file_of(e.document()));
+            return Err(Failure::Invalid);
+        }
+    };
+    if rendered.buses.is_empty() {
+        eprintln!("eventbus-gen: no EventBus found in the input; nothing was rendered");
+        return Err(Failure::Invalid);
+    }
+    if !args.quiet {
+        report_warnings(&rendered.warnings, &file_of);
+    }
+    let yaml = rendered
+        .to_yaml()
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+    write_stdout(&yaml)
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error.
+pub fn write_stdout(text: &str) -> Result<(), Failure> {
+    let stdout = std::io::stdout();
+    let mut w = stdout.lock();
+    match w.write_all(text.as_bytes()).and_then(|()| w.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure::Usage(format!("cannot write to stdout: {e}"))),
+    }
+}
+
+fn schema(args: &SchemaArgs) -> Result<(), Failure> {
+    #[cfg(feature = "schema")]
+    {
+        let value = if args.options {
+            eventbus_gen::options_schema()
+        } else {
+            eventbus_gen::eventbus_schema()
+        };
+        let mut text =
+            serde_json::to_string_pretty(&value).map_err(|e| Failure::Usage(e.to_string()))?;
+        text.push('\n');
+        write_stdout(&text)
+    }
+    #[cfg(not(feature = "schema"))]
+    {
+        let _ = args;
+        Err(Failure::Usage(
+            "this build has no JSON Schema support (feature \"schema\")".to_owned(),
+        ))
+    }
+}

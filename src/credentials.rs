@@ -1,0 +1,187 @@
+//! Credentials that GitOps can hold steady: kept from existing Secrets, derived from a seed, or
+//! (only when asked) random.
+
+use std::fmt;
+
+use hmac::{Hmac, KeyInit, Mac};
+use k8s_openapi::api::core::v1::Secret;
+use rand::distr::{Alphanumeric, SampleString};
+use sha2::Sha256;
+
+use crate::error::{Error, ErrorKind};
+use crate::options::Seed;
+
+/// The token alphabet of the controller: `[a-zA-Z0-9]`.
+const ALPHABET: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+/// Length of a NATS Streaming token, as the controller makes them.
+pub const TOKEN_LEN: usize = 64;
+
+/// A secret value. `Debug` and `Display` never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretString(String);
+
+impl SecretString {
+    /// The secret text; use only to build Secret data.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// Where a credential came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// Kept from an existing Secret.
+    Existing,
+    /// Derived from the seed.
+    Derived,
+    /// Drawn at random for this render.
+    Random,
+}
+
+/// `length` characters of `[a-zA-Z0-9]` derived from the seed and a purpose string.
+///
+/// HMAC-SHA256 in counter mode; bytes at or above 248 are skipped so that every symbol is equally
+/// likely. The same seed and purpose always give the same string.
+pub fn derive(seed: &Seed, purpose: &str, length: usize) -> SecretString {
+    let mut out = String::with_capacity(length);
+    let mut counter: u32 = 0;
+    while out.len() < length {
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(seed.bytes()).expect("HMAC takes keys of any length");
+        mac.update(b"eventbus-gen/v1\0");
+        mac.update(purpose.as_bytes());
+        mac.update(&counter.to_be_bytes());
+        for b in mac.finalize().into_bytes() {
+            if b < 248 && out.len() < length {
+                out.push(ALPHABET[usize::from(b % 62)] as char);
+            }
+        }
+        counter += 1;
+    }
+    SecretString(out)
+}
+
+/// `length` random characters of `[a-zA-Z0-9]` from the operating system's CSPRNG.
+pub fn random(length: usize) -> SecretString {
+    SecretString(Alphanumeric.sample_string(&mut rand::rng(), length))
+}
+
+/// The bytes of `key` in a Secret's `data` or `stringData`.
+pub(crate) fn secret_value<'a>(secret: &'a Secret, key: &str) -> Option<&'a [u8]> {
+    if let Some(v) = secret.data.as_ref().and_then(|d| d.get(key)) {
+        return Some(&v.0);
+    }
+    secret
+        .string_data
+        .as_ref()
+        .and_then(|d| d.get(key))
+        .map(|s| s.as_bytes())
+}
+
+/// Finds the Secret named `name` in `namespace` (a Secret without namespace matches any).
+pub(crate) fn find_secret<'a>(
+    secrets: &[&'a Secret],
+    namespace: &str,
+    name: &str,
+) -> Option<&'a Secret> {
+    secrets.iter().copied().find(|s| {
+        s.metadata.name.as_deref() == Some(name)
+            && s.metadata
+                .namespace
+                .as_deref()
+                .is_none_or(|ns| ns == namespace)
+    })
+}
+
+/// The token in a client Secret value (`token: "<TOKEN>"`, a YAML mapping).
+pub(crate) fn token_from_client_auth(value: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(value).ok()?;
+    let doc = crate::yaml::load_documents(text).ok()?.into_iter().next()?;
+    let map = doc.value.as_object()?;
+    map.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("token"))
+        .and_then(|(_, v)| v.as_str().map(str::to_owned))
+}
+
+/// The token in a server `auth.conf` (`authorization { token: "<TOKEN>" }`).
+pub(crate) fn token_from_server_auth(value: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(value).ok()?;
+    let at = text.find("token")?;
+    let rest = text[at + "token".len()..].trim_start();
+    let rest = rest.strip_prefix([':', '='])?.trim_start();
+    let rest = rest.strip_prefix('"')?;
+    let end = rest.find('"')?;
+    Some(rest[..end].to_owned())
+}
+
+/// Checks a token kept from a Secret before it goes into a config file.
+pub(crate) fn check_token(token: &str, path: &str) -> Result<(), Error> {
+    let ok = !token.is_empty()
+        && token.len() <= 4096
+        && token
+            .chars()
+            .all(|c| c.is_ascii_graphic() && c != '"' && c != '\\');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorKind::Invalid,
+            path,
+            "the existing token is empty or holds characters that cannot go into the NATS config (quotes, backslashes, spaces, control characters)",
+        ))
+    }
+}
+
+/// Wraps a credential string (crate-internal constructor).
+pub(crate) fn secret_string(s: String) -> SecretString {
+    SecretString(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_tokens_are_stable_alphanumeric_and_seed_dependent() {
+        let a = Seed::new("0123456789abcdef-one").unwrap();
+        let b = Seed::new("0123456789abcdef-two").unwrap();
+        let t1 = derive(&a, "stan-token\0ns\0default", TOKEN_LEN);
+        let t2 = derive(&a, "stan-token\0ns\0default", TOKEN_LEN);
+        let t3 = derive(&b, "stan-token\0ns\0default", TOKEN_LEN);
+        let t4 = derive(&a, "stan-token\0ns\0other", TOKEN_LEN);
+        assert_eq!(t1, t2);
+        assert_ne!(t1, t3);
+        assert_ne!(t1, t4);
+        assert_eq!(t1.expose().len(), TOKEN_LEN);
+        assert!(t1.expose().bytes().all(|c| c.is_ascii_alphanumeric()));
+        assert_eq!(format!("{t1:?}"), "<redacted>");
+    }
+
+    #[test]
+    fn random_tokens_differ() {
+        let (a, b) = (random(TOKEN_LEN), random(TOKEN_LEN));
+        assert_ne!(a, b);
+        assert!(a.expose().bytes().all(|c| c.is_ascii_alphanumeric()));
+    }
+
+    #[test]
+    fn reads_tokens_in_upstream_formats() {
+        assert_eq!(
+            token_from_client_auth(b"token: \"abc123\"").as_deref(),
+            Some("abc123")
+        );
+        assert_eq!(
+            token_from_server_auth(b"authorization {\n  token: \"abc123\"\n}").as_deref(),
+            Some("abc123")
+        );
+        assert_eq!(token_from_server_auth(b""), None);
+        assert!(check_token("abc", "x").is_ok());
+        assert!(check_token("a\"b", "x").is_err());
+    }
+}

@@ -1,0 +1,194 @@
+//! The one error type of the crate, plus warnings.
+//!
+//! Every problem carries the field path it is about (`spec.nats.native.replicas`) and, where the
+//! YAML parser knows it, the line and column in the input. Messages never contain secret values.
+
+use std::fmt;
+
+/// What kind of problem an [`Error`] reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The input is not well-formed YAML or JSON.
+    Syntax,
+    /// A field has the wrong type (a number where a string is expected, ...).
+    Type,
+    /// A field that the `EventBus` resource does not have.
+    UnknownField,
+    /// A value breaks a rule of the Argo Events controller or of Kubernetes.
+    Invalid,
+    /// A valid spec that eventbus-gen cannot render with the given options.
+    Unsupported,
+    /// A bus needs a credential source (seed, existing Secret or random tokens) and has none.
+    Credentials,
+    /// A template failed to render; this is a bug in eventbus-gen.
+    Template,
+    /// Reading input or writing output failed.
+    Io,
+}
+
+impl ErrorKind {
+    /// A short lower-case name of the kind.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Syntax => "syntax error",
+            ErrorKind::Type => "wrong type",
+            ErrorKind::UnknownField => "unknown field",
+            ErrorKind::Invalid => "invalid value",
+            ErrorKind::Unsupported => "unsupported",
+            ErrorKind::Credentials => "no credential source",
+            ErrorKind::Template => "template error",
+            ErrorKind::Io => "i/o error",
+        }
+    }
+}
+
+/// A position in the input text (1-based line and column).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+/// One problem found in the input, with the field path it is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+    path: String,
+    message: String,
+    location: Option<Location>,
+    document: Option<usize>,
+}
+
+impl Error {
+    /// A new error about the field at `path` (empty for the whole input).
+    pub fn new(kind: ErrorKind, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            path: path.into(),
+            message: message.into(),
+            location: None,
+            document: None,
+        }
+    }
+
+    /// Sets the position in the input.
+    #[must_use]
+    pub fn at(mut self, location: Option<Location>) -> Self {
+        if location.is_some() {
+            self.location = location;
+        }
+        self
+    }
+
+    /// Sets the 0-based index of the YAML document the error is in.
+    #[must_use]
+    pub fn in_document(mut self, index: usize) -> Self {
+        self.document = Some(index);
+        self
+    }
+
+    /// What kind of problem this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The field path, for example `spec.nats.native.replicas`; empty for the whole input.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// What is wrong and what is allowed.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Where in the input the problem is, when known.
+    pub fn location(&self) -> Option<Location> {
+        self.location
+    }
+
+    /// The 0-based index of the YAML document the problem is in, when known.
+    pub fn document(&self) -> Option<usize> {
+        self.document
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// All errors found in one input, in input order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Errors(pub Vec<Error>);
+
+impl Errors {
+    /// The errors as a slice.
+    pub fn as_slice(&self) -> &[Error] {
+        &self.0
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<Error> for Errors {
+    fn from(e: Error) -> Self {
+        Errors(vec![e])
+    }
+}
+
+impl fmt::Display for Errors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Errors {}
+
+/// Something a user should know about a render that still succeeded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    /// The field path the warning is about.
+    pub path: String,
+    /// What happened.
+    pub message: String,
+    /// Where in the input, when known.
+    pub location: Option<Location>,
+    /// The 0-based index of the YAML document, when known.
+    pub document: Option<usize>,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! Every object name, label set and port of a bus, as the Argo Events controller chooses them.
+
+use std::collections::BTreeMap;
+
+/// NATS client port.
+pub const CLIENT_PORT: i32 = 4222;
+/// NATS cluster (route) port.
+pub const CLUSTER_PORT: i32 = 6222;
+/// NATS monitoring port.
+pub const MONITOR_PORT: i32 = 8222;
+/// Prometheus exporter port.
+pub const METRICS_PORT: i32 = 7777;
+
+/// Label key shared by every bus object.
+pub const LABEL_CONTROLLER: &str = "controller";
+/// Value of [`LABEL_CONTROLLER`].
+pub const CONTROLLER_NAME: &str = "eventbus-controller";
+/// Label key holding the bus name.
+pub const LABEL_EVENTBUS_NAME: &str = "eventbus-name";
+/// Label key holding the owning bus name.
+pub const LABEL_OWNER_NAME: &str = "owner-name";
+
+/// Longest bus name whose NATS Streaming objects stay valid (`eventbus-<n>-stan` ≤ 52).
+pub const MAX_STAN_NAME: usize = 38;
+/// Longest bus name whose JetStream objects stay valid (`eventbus-<n>-js` ≤ 52).
+pub const MAX_JETSTREAM_NAME: usize = 40;
+
+/// The selector labels of a bus.
+pub fn base_labels(bus: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (LABEL_CONTROLLER.to_owned(), CONTROLLER_NAME.to_owned()),
+        (LABEL_EVENTBUS_NAME.to_owned(), bus.to_owned()),
+        (LABEL_OWNER_NAME.to_owned(), bus.to_owned()),
+    ])
+}
+
+/// Names of the NATS Streaming objects of bus `n`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StanNames {
+    /// Bus name.
+    pub bus: String,
+}
+
+impl StanNames {
+    /// Names for bus `bus`.
+    pub fn new(bus: &str) -> Self {
+        StanNames {
+            bus: bus.to_owned(),
+        }
+    }
+    /// `eventbus-<n>-stan-svc`.
+    pub fn service(&self) -> String {
+        format!("eventbus-{}-stan-svc", self.bus)
+    }
+    /// `eventbus-<n>-stan-configmap`.
+    pub fn config_map(&self) -> String {
+        format!("eventbus-{}-stan-configmap", self.bus)
+    }
+    /// `eventbus-<n>-server`.
+    pub fn server_secret(&self) -> String {
+        format!("eventbus-{}-server", self.bus)
+    }
+    /// `eventbus-<n>-client`.
+    pub fn client_secret(&self) -> String {
+        format!("eventbus-{}-client", self.bus)
+    }
+    /// `eventbus-<n>-stan`.
+    pub fn stateful_set(&self) -> String {
+        format!("eventbus-{}-stan", self.bus)
+    }
+    /// `eventbus-<n>-pdb` (the name the upstream docs recommend).
+    pub fn pdb(&self) -> String {
+        format!("eventbus-{}-pdb", self.bus)
+    }
+    /// `stan-<n>-vol`: the volume claim template, so claims are `stan-<n>-vol-eventbus-<n>-stan-<i>`.
+    pub fn volume(&self) -> String {
+        format!("stan-{}-vol", self.bus)
+    }
+    /// `eventbus-<n>`: the NATS Streaming cluster id.
+    pub fn cluster_id(&self) -> String {
+        format!("eventbus-{}", self.bus)
+    }
+    /// Pod `i` of the StatefulSet.
+    pub fn pod(&self, i: i32) -> String {
+        format!("{}-{i}", self.stateful_set())
+    }
+    /// Route of pod `i`: `nats://<pod>.<svc>.<ns>.svc:6222`.
+    pub fn route(&self, i: i32, namespace: &str) -> String {
+        format!(
+            "nats://{}.{}.{namespace}.svc:{CLUSTER_PORT}",
+            self.pod(i),
+            self.service()
+        )
+    }
+    /// Client URL in the bus's own namespace: `nats://eventbus-<n>-stan-svc:4222`.
+    pub fn client_url(&self) -> String {
+        format!("nats://{}:{CLIENT_PORT}", self.service())
+    }
+}
+
+/// Key of the server Secret holding `auth.conf`.
+pub const SERVER_AUTH_KEY: &str = "auth";
+/// Key of the client Secret holding the client credentials.
+pub const CLIENT_AUTH_KEY: &str = "client-auth";
+/// Key of the NATS Streaming ConfigMap holding `stan.conf`.
+pub const STAN_CONFIG_KEY: &str = "stan-config";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stan_names_match_upstream() {
+        let n = StanNames::new("default");
+        assert_eq!(n.service(), "eventbus-default-stan-svc");
+        assert_eq!(n.config_map(), "eventbus-default-stan-configmap");
+        assert_eq!(n.server_secret(), "eventbus-default-server");
+        assert_eq!(n.client_secret(), "eventbus-default-client");
+        assert_eq!(n.stateful_set(), "eventbus-default-stan");
+        assert_eq!(n.volume(), "stan-default-vol");
+        assert_eq!(n.cluster_id(), "eventbus-default");
+        assert_eq!(
+            n.route(2, "argo-events"),
+            "nats://eventbus-default-stan-2.eventbus-default-stan-svc.argo-events.svc:6222"
+        );
+        assert_eq!(n.client_url(), "nats://eventbus-default-stan-svc:4222");
+    }
+}

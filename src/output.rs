@@ -1,0 +1,28 @@
+//! YAML output: one stream, block style, every ambiguous string double-quoted.
+
+use serde::Serialize;
+
+use crate::error::{Error, ErrorKind};
+
+/// Serializes `objects` as a YAML stream with `---` between documents.
+pub fn to_yaml_stream<T: Serialize>(objects: &[T]) -> Result<String, Error> {
+    let mut out = String::new();
+    for (i, o) in objects.iter().enumerate() {
+        if i > 0 {
+            out.push_str("---\n");
+        }
+        out.push_str(&to_yaml(o)?);
+    }
+    Ok(out)
+}
+
+/// Serializes one document.
+pub fn to_yaml<T: Serialize>(object: &T) -> Result<String, Error> {
+    let options = serde_saphyr::ser_options! { folded_wrap_chars: usize::MAX };
+    let mut s = serde_saphyr::to_string_with_options(object, options)
+        .map_err(|e| Error::new(ErrorKind::Io, "", format!("cannot write YAML: {e}")))?;
+    if !s.ends_with('\n') {
+        s.push('\n');
+    }
+    Ok(s)
+}

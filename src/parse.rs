@@ -1,0 +1,312 @@
+//! From YAML documents to typed `EventBus` specs (and the Secrets that hold existing tokens).
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::Secret;
+use serde_json::Value;
+
+use crate::error::{Error, ErrorKind, Errors, Location, Warning};
+use crate::fields::unknown_field_message;
+use crate::options::RenderOptions;
+use crate::spec::{self, EventBus};
+use crate::yaml::{self, Document};
+
+/// The parsed input: buses in input order, plus Secret documents holding existing credentials.
+#[derive(Clone, Debug, Default)]
+pub struct Parsed {
+    /// Every `EventBus` document, in input order.
+    pub buses: Vec<ParsedBus>,
+    /// Every `v1` `Secret` document.
+    pub secrets: Vec<Secret>,
+    /// Fields dropped under `allow_unknown_fields`, and similar notes.
+    pub warnings: Vec<Warning>,
+}
+
+/// One `EventBus` document and where its fields are in the input.
+#[derive(Clone, Debug)]
+pub struct ParsedBus {
+    /// The typed resource.
+    pub bus: EventBus,
+    /// 0-based index of the document in its stream.
+    pub document: usize,
+    pub(crate) locations: BTreeMap<String, Location>,
+    pub(crate) start: Location,
+}
+
+impl ParsedBus {
+    /// Wraps a bus built in code (no input positions).
+    pub fn new(bus: EventBus) -> Self {
+        ParsedBus {
+            bus,
+            document: 0,
+            locations: BTreeMap::new(),
+            start: Location { line: 1, column: 1 },
+        }
+    }
+
+    /// The input position of a field path, or of its closest parent that has one.
+    pub fn locate(&self, path: &str) -> Option<Location> {
+        if self.locations.is_empty() {
+            return None;
+        }
+        let mut p = path;
+        loop {
+            if let Some(l) = self.locations.get(p) {
+                return Some(*l);
+            }
+            match p.rfind(['.', '[']) {
+                Some(i) => p = &p[..i],
+                None => return Some(self.start),
+            }
+        }
+    }
+}
+
+/// What a document is, judged by its `apiVersion` and `kind`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DocumentKind {
+    /// `argoproj.io/v1alpha1` `EventBus`, or a document that means to be one.
+    EventBus,
+    /// A `v1` `Secret`.
+    Secret,
+    /// Anything else.
+    Other,
+}
+
+/// Classifies a document. A document with `kind: EventBus` counts as a bus whatever its
+/// `apiVersion`, so that a wrong or missing `apiVersion` is reported instead of ignored.
+pub fn document_kind(value: &Value) -> DocumentKind {
+    let kind = value.get("kind").and_then(Value::as_str);
+    let api = value.get("apiVersion").and_then(Value::as_str);
+    match (kind, api) {
+        (Some(spec::KIND), _) => DocumentKind::EventBus,
+        (Some("Secret"), Some("v1")) => DocumentKind::Secret,
+        _ => DocumentKind::Other,
+    }
+}
+
+/// Parses a YAML or JSON stream holding `EventBus` documents (and optionally `Secret` documents
+/// with existing credentials). Any other document is an error.
+pub fn parse(text: &str, options: &RenderOptions) -> Result<Parsed, Errors> {
+    let docs = yaml::load_documents(text)?;
+    parse_documents(&docs, options, false)
+}
+
+/// Parses loaded documents. With `skip_others`, documents that are neither `EventBus` nor
+/// `Secret` are left out instead of rejected (front ends pass them through themselves).
+pub fn parse_documents(
+    docs: &[Document],
+    options: &RenderOptions,
+    skip_others: bool,
+) -> Result<Parsed, Errors> {
+    let mut parsed = Parsed::default();
+    let mut errors = Vec::new();
+    for doc in docs {
+        match document_kind(&doc.value) {
+            DocumentKind::EventBus => match parse_bus(doc, options) {
+                Ok((bus, warnings)) => {
+                    parsed.buses.push(bus);
+                    parsed.warnings.extend(warnings);
+                }
+                Err(e) => errors.extend(e),
+            },
+            DocumentKind::Secret => match serde_json::from_value::<Secret>(doc.value.clone()) {
+                Ok(s) => parsed.secrets.push(s),
+                // The serde message may quote data; report the position only.
+                Err(_) => errors.push(
+                    Error::new(
+                        ErrorKind::Type,
+                        "data",
+                        "this Secret does not parse as a v1 Secret",
+                    )
+                    .at(doc.locate("data"))
+                    .in_document(doc.index),
+                ),
+            },
+            DocumentKind::Other if skip_others => {}
+            DocumentKind::Other => {
+                let kind = doc.value.get("kind").and_then(Value::as_str);
+                let message = match kind {
+                    Some(k) => format!(
+                        "expected an EventBus (argoproj.io/v1alpha1), found {k}; only EventBus documents and the v1 Secrets of existing buses are read"
+                    ),
+                    None => "missing; each document must be an EventBus (kind: EventBus, apiVersion: argoproj.io/v1alpha1)".to_owned(),
+                };
+                errors.push(
+                    Error::new(ErrorKind::Invalid, "kind", message)
+                        .at(doc.locate("kind"))
+                        .in_document(doc.index),
+                );
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(parsed)
+    } else {
+        Err(Errors(errors))
+    }
+}
+
+/// Parses one `EventBus` document, collecting unknown fields and type errors.
+fn parse_bus(
+    doc: &Document,
+    options: &RenderOptions,
+) -> Result<(ParsedBus, Vec<Warning>), Vec<Error>> {
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    let at = |path: &str| doc.locate(path);
+
+    match doc.value.get("apiVersion") {
+        Some(Value::String(v)) if v == spec::API_VERSION => {}
+        Some(Value::String(v)) => errors.push(
+            Error::new(
+                ErrorKind::Invalid,
+                "apiVersion",
+                format!("\"{v}\" is not served for EventBus; use {}", spec::API_VERSION),
+            )
+            .at(at("apiVersion")),
+        ),
+        Some(_) => errors.push(
+            Error::new(ErrorKind::Type, "apiVersion", format!("must be the string {}", spec::API_VERSION))
+                .at(at("apiVersion")),
+        ),
+        None => errors.push(
+            Error::new(
+                ErrorKind::Invalid,
+                "apiVersion",
+                format!("missing; kubectl rejects a document without it (apiVersion not set); add apiVersion: {}", spec::API_VERSION),
+            )
+            .at(Some(doc.start)),
+        ),
+    }
+
+    let mut unknown = Vec::new();
+    let mut record = |p: serde_ignored::Path<'_>| unknown.push(ignored_path(&p));
+    let de = serde_ignored::Deserializer::new(&doc.value, &mut record);
+    let result: Result<EventBus, _> = serde_path_to_error::deserialize(de);
+    for path in unknown {
+        let message = unknown_field_message(&path);
+        if options.allow_unknown_fields {
+            warnings.push(Warning {
+                message: format!("dropped: {message}"),
+                location: at(&path),
+                document: Some(doc.index),
+                path,
+            });
+        } else {
+            errors.push(Error::new(ErrorKind::UnknownField, path.clone(), message).at(at(&path)));
+        }
+    }
+    let bus = match result {
+        Ok(bus) => Some(bus),
+        Err(e) => {
+            let path = serde_path(e.path());
+            errors.push(
+                Error::new(
+                    ErrorKind::Type,
+                    path.clone(),
+                    type_message(&e.inner().to_string()),
+                )
+                .at(at(&path)),
+            );
+            None
+        }
+    };
+    match bus {
+        Some(bus) if errors.is_empty() => Ok((
+            ParsedBus {
+                bus,
+                document: doc.index,
+                locations: doc.locations.clone(),
+                start: doc.start,
+            },
+            warnings,
+        )),
+        _ => Err(errors
+            .into_iter()
+            .map(|e| e.in_document(doc.index))
+            .collect()),
+    }
+}
+
+fn ignored_path(p: &serde_ignored::Path<'_>) -> String {
+    use serde_ignored::Path;
+    match p {
+        Path::Root => String::new(),
+        Path::Seq { parent, index } => format!("{}[{index}]", ignored_path(parent)),
+        Path::Map { parent, key } => {
+            let parent = ignored_path(parent);
+            if parent.is_empty() {
+                key.clone()
+            } else {
+                format!("{parent}.{key}")
+            }
+        }
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => ignored_path(parent),
+    }
+}
+
+fn serde_path(p: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for seg in p.iter() {
+        match seg {
+            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+            }
+            Segment::Unknown => {}
+        }
+    }
+    out
+}
+
+/// Rewords serde's type errors: `invalid type: integer `0`, expected a string`.
+fn type_message(raw: &str) -> String {
+    let Some(rest) = raw.strip_prefix("invalid type: ") else {
+        return raw.to_owned();
+    };
+    let Some((found, expected)) = rest.split_once(", expected ") else {
+        return raw.to_owned();
+    };
+    let found_clean = found.replace('`', "");
+    let mut message = format!("expected {expected}, found {found_clean}");
+    let numeric = found.starts_with("integer") || found.starts_with("floating point");
+    if expected.contains("string") && (numeric || found.starts_with("boolean")) {
+        let literal = found.split('`').nth(1).unwrap_or("");
+        message.push_str(&format!(
+            "; quote it (\"{literal}\"): YAML reads an unquoted {literal} as a {}",
+            if numeric { "number" } else { "boolean" }
+        ));
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_messages_explain_quoting() {
+        assert_eq!(
+            type_message("invalid type: integer `65536`, expected a string"),
+            "expected a string, found integer 65536; quote it (\"65536\"): YAML reads an unquoted 65536 as a number"
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_errors_or_warnings() {
+        let text = "apiVersion: argoproj.io/v1alpha1\nkind: EventBus\nmetadata: {name: a}\nspec:\n  nats:\n    native:\n      replica: 3\n";
+        let e = parse(text, &RenderOptions::default()).unwrap_err();
+        assert_eq!(e.0[0].path(), "spec.nats.native.replica");
+        assert_eq!(e.0[0].location(), Some(Location { line: 7, column: 7 }));
+        let p = parse(text, &RenderOptions::default().allow_unknown_fields(true)).unwrap();
+        assert_eq!(p.warnings.len(), 1);
+        assert_eq!(p.buses.len(), 1);
+    }
+}

@@ -1,0 +1,133 @@
+//! The validated, fully defaulted view of a bus: the only input the renderers accept.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{Affinity, LocalObjectReference, PodSecurityContext, Toleration};
+
+use crate::error::Warning;
+use crate::spec::{ContainerTemplate, EventBus};
+
+/// One bus, validated, with every default applied.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// Bus name.
+    pub name: String,
+    /// Namespace of every rendered object.
+    pub namespace: String,
+    /// `metadata.labels` of the EventBus.
+    pub bus_labels: BTreeMap<String, String>,
+    /// `metadata.annotations` of the EventBus.
+    pub bus_annotations: BTreeMap<String, String>,
+    /// What to render.
+    pub kind: PlanKind,
+    /// What validation changed or noticed.
+    pub warnings: Vec<Warning>,
+    /// 0-based index of the source document.
+    pub document: usize,
+    /// The bus as read (used for pass-through and the companion bus).
+    pub source: EventBus,
+}
+
+/// The kind of bus a plan renders.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum PlanKind {
+    /// A NATS Streaming StatefulSet and its objects.
+    Stan(Box<StanPlan>),
+    /// An external bus (`nats.exotic`, `jetstreamExotic`, `kafka`): the EventBus is passed through.
+    External,
+}
+
+/// Token authentication of a NATS Streaming bus.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StanAuth {
+    /// No authentication.
+    None,
+    /// A shared token.
+    Token,
+}
+
+impl StanAuth {
+    /// `none` or `token`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StanAuth::None => "none",
+            StanAuth::Token => "token",
+        }
+    }
+}
+
+/// A volume claim template.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Volume {
+    /// Storage class, or the cluster default.
+    pub storage_class_name: Option<String>,
+    /// Access mode.
+    pub access_mode: String,
+    /// Size, a Kubernetes quantity.
+    pub size: String,
+}
+
+/// Pod-level settings shared by every native bus kind.
+#[derive(Clone, Debug, Default)]
+pub struct PodPlan {
+    /// Extra pod labels (the selector labels win).
+    pub labels: BTreeMap<String, String>,
+    /// Pod annotations, `None` when the spec has no `metadata`.
+    pub annotations: Option<BTreeMap<String, String>>,
+    /// Node selector.
+    pub node_selector: Option<BTreeMap<String, String>>,
+    /// Tolerations.
+    pub tolerations: Option<Vec<Toleration>>,
+    /// Pod security context.
+    pub security_context: Option<PodSecurityContext>,
+    /// Image pull secrets.
+    pub image_pull_secrets: Option<Vec<LocalObjectReference>>,
+    /// Service account.
+    pub service_account_name: Option<String>,
+    /// Priority class.
+    pub priority_class_name: Option<String>,
+    /// Priority.
+    pub priority: Option<i32>,
+    /// Affinity, including the one the `antiAffinity` shorthand stands for.
+    pub affinity: Option<Affinity>,
+}
+
+/// A NATS Streaming bus with every value decided.
+#[derive(Clone, Debug)]
+pub struct StanPlan {
+    /// Effective replicas (at least 3).
+    pub replicas: i32,
+    /// Authentication.
+    pub auth: StanAuth,
+    /// Claim template, or `None` for an emptyDir.
+    pub persistence: Option<Volume>,
+    /// Template of the `stan` container.
+    pub container_template: Option<ContainerTemplate>,
+    /// Template of the `metrics` container.
+    pub metrics_container_template: Option<ContainerTemplate>,
+    /// Pod settings.
+    pub pod: PodPlan,
+    /// NATS Streaming server image.
+    pub image: String,
+    /// Exporter image, or `None` when metrics are off.
+    pub metrics_image: Option<String>,
+    /// `store_limits.max_age`.
+    pub max_age: String,
+    /// `store_limits.max_msgs`.
+    pub max_msgs: u64,
+    /// `store_limits.max_bytes`.
+    pub max_bytes: String,
+    /// `store_limits.max_subs`.
+    pub max_subs: u64,
+    /// `max_payload`.
+    pub max_payload: String,
+    /// Raft heartbeat timeout.
+    pub raft_heartbeat_timeout: String,
+    /// Raft election timeout.
+    pub raft_election_timeout: String,
+    /// Raft lease timeout.
+    pub raft_lease_timeout: String,
+    /// Raft commit timeout.
+    pub raft_commit_timeout: String,
+}

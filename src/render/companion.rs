@@ -1,0 +1,55 @@
+//! The companion exotic EventBus: same name as the native bus, pointing at the rendered Service,
+//! so the Argo Events controller only publishes its status and clients connect unchanged.
+
+use k8s_openapi::api::core::v1::SecretKeySelector;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use crate::names::{self, StanNames};
+use crate::options::RenderOptions;
+use crate::plan::{Plan, StanAuth};
+use crate::spec::{self, EventBus, EventBusSpec, NatsBus, NatsConfig};
+
+/// Annotation that marks a companion bus, so that re-rendering recognises it.
+pub const COMPANION_ANNOTATION: &str = "eventbus-gen/companion";
+
+fn companion_meta(plan: &Plan, options: &RenderOptions) -> ObjectMeta {
+    let mut labels = options.common_labels.clone();
+    labels.extend(plan.bus_labels.clone());
+    let mut annotations = options.common_annotations.clone();
+    annotations.extend(plan.bus_annotations.clone());
+    annotations.insert(COMPANION_ANNOTATION.to_owned(), "true".to_owned());
+    ObjectMeta {
+        name: Some(plan.name.clone()),
+        namespace: Some(plan.namespace.clone()),
+        labels: (!labels.is_empty()).then_some(labels),
+        annotations: Some(annotations),
+        ..Default::default()
+    }
+}
+
+/// The exotic NATS Streaming bus for a rendered native one.
+pub(crate) fn stan(plan: &Plan, options: &RenderOptions, auth: StanAuth) -> EventBus {
+    let n = StanNames::new(&plan.name);
+    EventBus {
+        api_version: Some(spec::API_VERSION.to_owned()),
+        kind: Some(spec::KIND.to_owned()),
+        metadata: companion_meta(plan, options),
+        spec: EventBusSpec {
+            nats: Some(NatsBus {
+                native: None,
+                exotic: Some(NatsConfig {
+                    url: Some(n.client_url()),
+                    cluster_id: Some(n.cluster_id()),
+                    auth: Some(auth.as_str().to_owned()),
+                    access_secret: (auth == StanAuth::Token).then(|| SecretKeySelector {
+                        name: n.client_secret(),
+                        key: names::CLIENT_AUTH_KEY.to_owned(),
+                        ..Default::default()
+                    }),
+                }),
+            }),
+            ..Default::default()
+        },
+        status: None,
+    }
+}

@@ -1,0 +1,169 @@
+//! Plans to typed Kubernetes objects, in a fixed order.
+//!
+//! Per bus, in input order: Service, ConfigMap, server Secret, client Secret, StatefulSet,
+//! PodDisruptionBudget, companion EventBus. An external bus renders as itself.
+
+mod common;
+pub(crate) mod companion;
+mod pdb;
+mod stan;
+
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service};
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::Serialize;
+
+use crate::error::{Error, Errors, Warning};
+use crate::options::RenderOptions;
+use crate::parse::Parsed;
+use crate::plan::{Plan, PlanKind};
+use crate::spec::EventBus;
+
+/// One rendered Kubernetes object.
+// A handful of objects per bus: boxing the larger variants would buy nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+#[non_exhaustive]
+pub enum Object {
+    /// A headless Service.
+    Service(Service),
+    /// A ConfigMap holding the NATS config.
+    ConfigMap(ConfigMap),
+    /// An auth Secret.
+    Secret(Secret),
+    /// The NATS StatefulSet.
+    StatefulSet(StatefulSet),
+    /// The PodDisruptionBudget.
+    PodDisruptionBudget(PodDisruptionBudget),
+    /// An EventBus: the companion of a native bus, or an external bus passed through.
+    EventBus(EventBus),
+}
+
+impl Object {
+    /// The object's metadata.
+    pub fn metadata(&self) -> &ObjectMeta {
+        match self {
+            Object::Service(o) => &o.metadata,
+            Object::ConfigMap(o) => &o.metadata,
+            Object::Secret(o) => &o.metadata,
+            Object::StatefulSet(o) => &o.metadata,
+            Object::PodDisruptionBudget(o) => &o.metadata,
+            Object::EventBus(o) => &o.metadata,
+        }
+    }
+
+    /// The object's kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Object::Service(_) => "Service",
+            Object::ConfigMap(_) => "ConfigMap",
+            Object::Secret(_) => "Secret",
+            Object::StatefulSet(_) => "StatefulSet",
+            Object::PodDisruptionBudget(_) => "PodDisruptionBudget",
+            Object::EventBus(_) => crate::spec::KIND,
+        }
+    }
+
+    /// The object's name.
+    pub fn name(&self) -> &str {
+        self.metadata().name.as_deref().unwrap_or("")
+    }
+}
+
+/// The objects of one bus.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RenderedBus {
+    /// Bus name.
+    pub name: String,
+    /// Namespace of the objects (empty for an external bus without one).
+    pub namespace: String,
+    /// 0-based index of the source document.
+    pub document: usize,
+    /// The objects, in the documented order.
+    pub objects: Vec<Object>,
+}
+
+/// The result of a render: every bus's objects, plus warnings for the user.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Rendered {
+    /// One entry per input bus, in input order.
+    pub buses: Vec<RenderedBus>,
+    /// Things the user should know (values changed as upstream changes them, dropped fields,
+    /// random tokens). Never holds a secret.
+    pub warnings: Vec<Warning>,
+}
+
+impl Rendered {
+    /// Every object, bus after bus.
+    pub fn objects(&self) -> impl Iterator<Item = &Object> {
+        self.buses.iter().flat_map(|b| b.objects.iter())
+    }
+
+    /// The objects as one YAML stream (`---` between documents).
+    pub fn to_yaml(&self) -> Result<String, Error> {
+        let objects: Vec<&Object> = self.objects().collect();
+        crate::output::to_yaml_stream(&objects)
+    }
+
+    /// Writes the YAML stream to `w`.
+    pub fn write_yaml<W: std::io::Write>(&self, mut w: W) -> Result<(), Error> {
+        let text = self.to_yaml()?;
+        w.write_all(text.as_bytes()).map_err(|e| {
+            Error::new(
+                crate::ErrorKind::Io,
+                "",
+                format!("cannot write the output: {e}"),
+            )
+        })
+    }
+}
+
+/// Renders validated plans. Secrets in `parsed` and in the options supply existing tokens.
+pub fn render(
+    plans: &[Plan],
+    parsed: &Parsed,
+    options: &RenderOptions,
+) -> Result<Rendered, Errors> {
+    let secrets: Vec<&Secret> = parsed
+        .secrets
+        .iter()
+        .chain(options.existing_secrets.iter())
+        .collect();
+    let mut out = Rendered {
+        buses: Vec::with_capacity(plans.len()),
+        warnings: parsed.warnings.clone(),
+    };
+    let mut errors = Vec::new();
+    for plan in plans {
+        out.warnings.extend(plan.warnings.iter().cloned());
+        let objects = match &plan.kind {
+            PlanKind::Stan(stan) => stan::objects(plan, stan, &secrets, options, &mut out.warnings),
+            PlanKind::External => Ok(vec![Object::EventBus(external(plan))]),
+        };
+        match objects {
+            Ok(objects) => out.buses.push(RenderedBus {
+                name: plan.name.clone(),
+                namespace: plan.namespace.clone(),
+                document: plan.document,
+                objects,
+            }),
+            Err(e) => errors.push(e.in_document(plan.document)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(Errors(errors))
+    }
+}
+
+/// An external bus, passed through as read (unknown fields dropped, status removed).
+fn external(plan: &Plan) -> EventBus {
+    let mut bus = plan.source.clone();
+    bus.status = None;
+    bus
+}
+
+pub use companion::COMPANION_ANNOTATION;

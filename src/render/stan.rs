@@ -1,0 +1,529 @@
+//! NATS Streaming objects, as the Argo Events controller builds them.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::ByteString;
+use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, ConfigMapProjection, Container, ContainerPort, EmptyDirVolumeSource, EnvVar,
+    EnvVarSource, HTTPGetAction, KeyToPath, ObjectFieldSelector, PodSpec, PodTemplateSpec, Probe,
+    ProjectedVolumeSource, ResourceRequirements, Secret, SecretProjection, Service, ServicePort,
+    ServiceSpec, Volume, VolumeMount, VolumeProjection,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use serde::Serialize;
+
+use super::{Object, common, companion, pdb};
+use crate::credentials::{self, SecretString, Source, TOKEN_LEN};
+use crate::error::{Error, ErrorKind, Warning};
+use crate::names::{self, CLIENT_PORT, CLUSTER_PORT, METRICS_PORT, MONITOR_PORT, StanNames};
+use crate::options::RenderOptions;
+use crate::plan::{Plan, StanAuth, StanPlan};
+use crate::templates;
+
+const CONFIG_VOLUME: &str = "config-volume";
+const DATA_VOLUME: &str = "stan-data";
+const CONFIG_DIR: &str = "/etc/stan-config";
+const DATA_DIR: &str = "/data/stan";
+
+/// Every object of a NATS Streaming bus.
+pub(crate) fn objects(
+    plan: &Plan,
+    stan: &StanPlan,
+    secrets: &[&Secret],
+    options: &RenderOptions,
+    warnings: &mut Vec<Warning>,
+) -> Result<Vec<Object>, Error> {
+    let n = StanNames::new(&plan.name);
+    let token = match stan.auth {
+        StanAuth::None => None,
+        StanAuth::Token => Some(token(plan, &n, secrets, options, warnings)?),
+    };
+    let mut out = vec![
+        Object::Service(service(plan, options, &n)),
+        Object::ConfigMap(config_map(plan, stan, options, &n)?),
+        Object::Secret(server_secret(plan, options, &n, stan.auth, token.as_ref())?),
+    ];
+    if let Some(t) = &token {
+        out.push(Object::Secret(client_secret(plan, options, &n, t)?));
+    }
+    out.push(Object::StatefulSet(stateful_set(plan, stan, options, &n)));
+    if options.pod_disruption_budget {
+        out.push(Object::PodDisruptionBudget(pdb::pod_disruption_budget(
+            plan,
+            options,
+            n.pdb(),
+        )));
+    }
+    if options.companion {
+        out.push(Object::EventBus(companion::stan(plan, options, stan.auth)));
+    }
+    Ok(out)
+}
+
+/// The bus token: kept from existing Secrets, derived from the seed, or random when allowed.
+fn token(
+    plan: &Plan,
+    n: &StanNames,
+    secrets: &[&Secret],
+    options: &RenderOptions,
+    warnings: &mut Vec<Warning>,
+) -> Result<SecretString, Error> {
+    const PATH: &str = "spec.nats.native.auth";
+    let from_client = credentials::find_secret(secrets, &plan.namespace, &n.client_secret())
+        .and_then(|s| credentials::secret_value(s, names::CLIENT_AUTH_KEY))
+        .and_then(credentials::token_from_client_auth);
+    let from_server = credentials::find_secret(secrets, &plan.namespace, &n.server_secret())
+        .and_then(|s| credentials::secret_value(s, names::SERVER_AUTH_KEY))
+        .and_then(credentials::token_from_server_auth);
+    let existing = match (from_client, from_server) {
+        (Some(c), Some(s)) if c != s => {
+            return Err(Error::new(
+                ErrorKind::Credentials,
+                PATH,
+                format!(
+                    "the existing Secrets {} and {} hold different tokens; keep the pair the cluster uses",
+                    n.server_secret(),
+                    n.client_secret()
+                ),
+            ));
+        }
+        (Some(t), _) | (None, Some(t)) => Some(t),
+        (None, None) => None,
+    };
+    let (token, source) = if let Some(t) = existing {
+        credentials::check_token(&t, PATH)?;
+        (t, Source::Existing)
+    } else if let Some(seed) = &options.seed {
+        let purpose = format!("stan-token\0{}\0{}", plan.namespace, plan.name);
+        (
+            credentials::derive(seed, &purpose, TOKEN_LEN)
+                .expose()
+                .to_owned(),
+            Source::Derived,
+        )
+    } else if options.random_tokens {
+        (
+            credentials::random(TOKEN_LEN).expose().to_owned(),
+            Source::Random,
+        )
+    } else {
+        return Err(Error::new(
+            ErrorKind::Credentials,
+            PATH,
+            format!(
+                "token auth needs a token source: pass --seed-file PATH or set EVENTBUS_GEN_SEED to derive a stable token, \
+                 put the bus's existing Secrets ({} and {}) in the input to keep their token, \
+                 or pass --random-tokens (the token then changes on every render)",
+                n.server_secret(),
+                n.client_secret()
+            ),
+        ));
+    };
+    if source == Source::Random {
+        warnings.push(Warning {
+            path: PATH.to_owned(),
+            message: format!(
+                "bus {}/{}: a random token was drawn; every render changes it and restarts the clients",
+                plan.namespace, plan.name
+            ),
+            location: None,
+            document: Some(plan.document),
+        });
+    }
+    Ok(credentials::secret_string(token))
+}
+
+fn service(plan: &Plan, options: &RenderOptions, n: &StanNames) -> Service {
+    let mut extra = plan.bus_labels.clone();
+    extra.insert("stan".to_owned(), "yes".to_owned());
+    let port = |name: &str, port: i32| ServicePort {
+        name: Some(name.to_owned()),
+        port,
+        ..Default::default()
+    };
+    Service {
+        metadata: common::meta(
+            plan,
+            options,
+            n.service(),
+            common::labels(plan, options, &extra),
+            BTreeMap::new(),
+        ),
+        spec: Some(ServiceSpec {
+            type_: Some("ClusterIP".to_owned()),
+            cluster_ip: Some("None".to_owned()),
+            ports: Some(vec![
+                port("tcp-client", CLIENT_PORT),
+                port("cluster", CLUSTER_PORT),
+                port("monitor", MONITOR_PORT),
+            ]),
+            selector: Some(names::base_labels(&plan.name)),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+#[derive(Serialize)]
+struct StanConf<'a> {
+    monitor_port: i32,
+    cluster_port: i32,
+    routes: Vec<String>,
+    max_payload: &'a str,
+    cluster_id: String,
+    peers: Vec<String>,
+    raft_heartbeat_timeout: &'a str,
+    raft_election_timeout: &'a str,
+    raft_lease_timeout: &'a str,
+    raft_commit_timeout: &'a str,
+    max_age: &'a str,
+    max_msgs: u64,
+    max_bytes: &'a str,
+    max_subs: u64,
+}
+
+/// The text of `stan.conf`.
+pub(crate) fn stan_conf(plan: &Plan, stan: &StanPlan) -> Result<String, Error> {
+    let n = StanNames::new(&plan.name);
+    templates::render(
+        templates::STAN_CONF,
+        &StanConf {
+            monitor_port: MONITOR_PORT,
+            cluster_port: CLUSTER_PORT,
+            routes: (0..stan.replicas)
+                .map(|i| n.route(i, &plan.namespace))
+                .collect(),
+            max_payload: &stan.max_payload,
+            cluster_id: n.cluster_id(),
+            peers: (0..stan.replicas).map(|i| n.pod(i)).collect(),
+            raft_heartbeat_timeout: &stan.raft_heartbeat_timeout,
+            raft_election_timeout: &stan.raft_election_timeout,
+            raft_lease_timeout: &stan.raft_lease_timeout,
+            raft_commit_timeout: &stan.raft_commit_timeout,
+            max_age: &stan.max_age,
+            max_msgs: stan.max_msgs,
+            max_bytes: &stan.max_bytes,
+            max_subs: stan.max_subs,
+        },
+    )
+}
+
+fn config_map(
+    plan: &Plan,
+    stan: &StanPlan,
+    options: &RenderOptions,
+    n: &StanNames,
+) -> Result<ConfigMap, Error> {
+    Ok(ConfigMap {
+        metadata: common::meta(
+            plan,
+            options,
+            n.config_map(),
+            common::labels(plan, options, &plan.bus_labels),
+            BTreeMap::new(),
+        ),
+        data: Some(BTreeMap::from([(
+            names::STAN_CONFIG_KEY.to_owned(),
+            stan_conf(plan, stan)?,
+        )])),
+        ..Default::default()
+    })
+}
+
+#[derive(Serialize)]
+struct TokenContext<'a> {
+    token: &'a str,
+}
+
+fn auth_secret(
+    plan: &Plan,
+    options: &RenderOptions,
+    name: String,
+    label: &str,
+    strategy: StanAuth,
+    key: &str,
+    value: String,
+) -> Secret {
+    let extra = BTreeMap::from([(label.to_owned(), "yes".to_owned())]);
+    let annotations = BTreeMap::from([("strategy".to_owned(), strategy.as_str().to_owned())]);
+    Secret {
+        metadata: common::meta(
+            plan,
+            options,
+            name,
+            common::labels(plan, options, &extra),
+            annotations,
+        ),
+        type_: Some("Opaque".to_owned()),
+        data: Some(BTreeMap::from([(
+            key.to_owned(),
+            ByteString(value.into_bytes()),
+        )])),
+        ..Default::default()
+    }
+}
+
+fn server_secret(
+    plan: &Plan,
+    options: &RenderOptions,
+    n: &StanNames,
+    auth: StanAuth,
+    token: Option<&SecretString>,
+) -> Result<Secret, Error> {
+    let value = match token {
+        Some(t) => templates::render(
+            templates::STAN_SERVER_AUTH,
+            &TokenContext { token: t.expose() },
+        )?,
+        None => String::new(),
+    };
+    Ok(auth_secret(
+        plan,
+        options,
+        n.server_secret(),
+        "server-auth-secret",
+        auth,
+        names::SERVER_AUTH_KEY,
+        value,
+    ))
+}
+
+fn client_secret(
+    plan: &Plan,
+    options: &RenderOptions,
+    n: &StanNames,
+    token: &SecretString,
+) -> Result<Secret, Error> {
+    let value = templates::render(
+        templates::STAN_CLIENT_AUTH,
+        &TokenContext {
+            token: token.expose(),
+        },
+    )?;
+    Ok(auth_secret(
+        plan,
+        options,
+        n.client_secret(),
+        "client-auth-secret",
+        StanAuth::Token,
+        names::CLIENT_AUTH_KEY,
+        value,
+    ))
+}
+
+fn port(name: &str, port: i32) -> ContainerPort {
+    ContainerPort {
+        name: Some(name.to_owned()),
+        container_port: port,
+        ..Default::default()
+    }
+}
+
+fn field_env(name: &str, field: &str) -> EnvVar {
+    EnvVar {
+        name: name.to_owned(),
+        value_from: Some(EnvVarSource {
+            field_ref: Some(ObjectFieldSelector {
+                field_path: field.to_owned(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn stateful_set(
+    plan: &Plan,
+    stan: &StanPlan,
+    options: &RenderOptions,
+    n: &StanNames,
+) -> StatefulSet {
+    let data_volume = if stan.persistence.is_some() {
+        n.volume()
+    } else {
+        DATA_VOLUME.to_owned()
+    };
+    let mut server = Container {
+        name: "stan".to_owned(),
+        image: Some(stan.image.clone()),
+        command: Some(vec![
+            "/nats-streaming-server".to_owned(),
+            "-sc".to_owned(),
+            format!("{CONFIG_DIR}/stan.conf"),
+        ]),
+        ports: Some(vec![
+            port("client", CLIENT_PORT),
+            port("cluster", CLUSTER_PORT),
+            port("monitor", MONITOR_PORT),
+        ]),
+        env: Some(vec![
+            field_env("POD_NAME", "metadata.name"),
+            field_env("POD_NAMESPACE", "metadata.namespace"),
+            EnvVar {
+                name: "CLUSTER_ADVERTISE".to_owned(),
+                value: Some(format!("$(POD_NAME).{}.$(POD_NAMESPACE).svc", n.service())),
+                ..Default::default()
+            },
+        ]),
+        volume_mounts: Some(vec![
+            VolumeMount {
+                name: CONFIG_VOLUME.to_owned(),
+                mount_path: CONFIG_DIR.to_owned(),
+                ..Default::default()
+            },
+            VolumeMount {
+                name: data_volume,
+                mount_path: DATA_DIR.to_owned(),
+                ..Default::default()
+            },
+        ]),
+        resources: Some(ResourceRequirements {
+            requests: Some(BTreeMap::from([(
+                "cpu".to_owned(),
+                Quantity("0".to_owned()),
+            )])),
+            ..Default::default()
+        }),
+        liveness_probe: Some(Probe {
+            http_get: Some(HTTPGetAction {
+                path: Some("/".to_owned()),
+                port: IntOrString::Int(MONITOR_PORT),
+                ..Default::default()
+            }),
+            initial_delay_seconds: Some(10),
+            timeout_seconds: Some(5),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    common::apply_template(&mut server, stan.container_template.as_ref());
+    let mut containers = vec![server];
+    if let Some(image) = &stan.metrics_image {
+        let mut metrics = Container {
+            name: "metrics".to_owned(),
+            image: Some(image.clone()),
+            ports: Some(vec![port("metrics", METRICS_PORT)]),
+            args: Some(
+                [
+                    "-connz",
+                    "-routez",
+                    "-subz",
+                    "-varz",
+                    "-channelz",
+                    "-serverz",
+                ]
+                .iter()
+                .map(|s| (*s).to_owned())
+                .chain([format!("http://localhost:{MONITOR_PORT}")])
+                .collect(),
+            ),
+            ..Default::default()
+        };
+        common::apply_template(&mut metrics, stan.metrics_container_template.as_ref());
+        containers.push(metrics);
+    }
+
+    let mut volumes = vec![Volume {
+        name: CONFIG_VOLUME.to_owned(),
+        projected: Some(ProjectedVolumeSource {
+            sources: Some(vec![
+                VolumeProjection {
+                    config_map: Some(ConfigMapProjection {
+                        name: n.config_map(),
+                        items: Some(vec![KeyToPath {
+                            key: names::STAN_CONFIG_KEY.to_owned(),
+                            path: "stan.conf".to_owned(),
+                            ..Default::default()
+                        }]),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+                VolumeProjection {
+                    secret: Some(SecretProjection {
+                        name: n.server_secret(),
+                        items: Some(vec![KeyToPath {
+                            key: names::SERVER_AUTH_KEY.to_owned(),
+                            path: "auth.conf".to_owned(),
+                            ..Default::default()
+                        }]),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+            ]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }];
+    if stan.persistence.is_none() {
+        volumes.push(Volume {
+            name: DATA_VOLUME.to_owned(),
+            empty_dir: Some(EmptyDirVolumeSource::default()),
+            ..Default::default()
+        });
+    }
+
+    let pod = &stan.pod;
+    let mut pod_labels = options.common_labels.clone();
+    pod_labels.extend(pod.labels.clone());
+    pod_labels.extend(names::base_labels(&plan.name));
+    let pod_annotations = match &pod.annotations {
+        Some(a) => {
+            let mut all = options.common_annotations.clone();
+            all.extend(a.clone());
+            Some(all)
+        }
+        None => {
+            (!options.common_annotations.is_empty()).then(|| options.common_annotations.clone())
+        }
+    };
+
+    StatefulSet {
+        metadata: common::meta(
+            plan,
+            options,
+            n.stateful_set(),
+            common::labels(plan, options, &plan.bus_labels),
+            BTreeMap::new(),
+        ),
+        spec: Some(StatefulSetSpec {
+            replicas: Some(stan.replicas),
+            service_name: Some(n.service()),
+            selector: LabelSelector {
+                match_labels: Some(names::base_labels(&plan.name)),
+                ..Default::default()
+            },
+            template: PodTemplateSpec {
+                metadata: Some(ObjectMeta {
+                    labels: Some(pod_labels),
+                    annotations: pod_annotations,
+                    ..Default::default()
+                }),
+                spec: Some(PodSpec {
+                    node_selector: pod.node_selector.clone(),
+                    tolerations: pod.tolerations.clone(),
+                    security_context: pod.security_context.clone(),
+                    image_pull_secrets: pod.image_pull_secrets.clone(),
+                    service_account_name: pod.service_account_name.clone(),
+                    priority_class_name: pod.priority_class_name.clone(),
+                    priority: pod.priority,
+                    affinity: pod.affinity.clone(),
+                    volumes: Some(volumes),
+                    containers,
+                    ..Default::default()
+                }),
+            },
+            volume_claim_templates: stan
+                .persistence
+                .as_ref()
+                .map(|v| vec![common::claim_template(n.volume(), v)]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}

@@ -1,0 +1,232 @@
+//! Checks of value formats: Go durations, NATS sizes, Kubernetes quantities, names and labels.
+
+/// Checks a Go `time.ParseDuration` string; the error text follows Go's.
+pub(crate) fn go_duration(s: &str) -> Result<(), String> {
+    let invalid = || format!("time: invalid duration \"{s}\"");
+    let mut rest = s.strip_prefix(['-', '+']).unwrap_or(s);
+    if rest == "0" {
+        return Ok(());
+    }
+    if rest.is_empty() {
+        return Err(invalid());
+    }
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(rest.len());
+        let number = &rest[..digits];
+        if number.is_empty() || number == "." || number.matches('.').count() > 1 {
+            return Err(invalid());
+        }
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let unit = &rest[..unit_len];
+        if unit.is_empty() {
+            return Err(format!("time: missing unit in duration \"{s}\""));
+        }
+        if !matches!(unit, "ns" | "us" | "µs" | "μs" | "ms" | "s" | "m" | "h") {
+            return Err(format!("time: unknown unit \"{unit}\" in duration \"{s}\""));
+        }
+        rest = &rest[unit_len..];
+    }
+    Ok(())
+}
+
+/// Checks a size as the NATS config parser reads it (`1MB`, `64KB`, `1GB`, `1048576`).
+pub(crate) fn nats_size(s: &str) -> Result<(), String> {
+    let digits = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let suffix = s[digits..].to_ascii_lowercase();
+    let ok = digits > 0
+        && matches!(
+            suffix.as_str(),
+            "" | "k"
+                | "kb"
+                | "ki"
+                | "kib"
+                | "m"
+                | "mb"
+                | "mi"
+                | "mib"
+                | "g"
+                | "gb"
+                | "gi"
+                | "gib"
+                | "t"
+                | "tb"
+                | "ti"
+                | "tib"
+                | "p"
+                | "pb"
+                | "pi"
+                | "pib"
+                | "e"
+                | "eb"
+                | "ei"
+                | "eib"
+        );
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "\"{s}\" is not a NATS size; write a whole number with an optional unit such as 512KB, 1MB or 1GB"
+        ))
+    }
+}
+
+/// Checks a Kubernetes resource quantity (`10Gi`, `500m`, `1.5`, `1e3`).
+pub(crate) fn quantity(s: &str) -> Result<(), String> {
+    let err = || format!("\"{s}\" is not a Kubernetes quantity; examples: 10Gi, 500Mi, 250m, 2");
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let num_end = body
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(body.len());
+    let number = &body[..num_end];
+    if number.is_empty() || number == "." || number.matches('.').count() > 1 {
+        return Err(err());
+    }
+    let suffix = &body[num_end..];
+    let ok = match suffix {
+        "" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei" | "n" | "u" | "m" | "k" | "M" | "G" | "T"
+        | "P" | "E" => true,
+        _ => {
+            let exp = suffix.strip_prefix(['e', 'E']);
+            match exp {
+                Some(e) => {
+                    let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+                    !e.is_empty() && e.chars().all(|c| c.is_ascii_digit())
+                }
+                None => false,
+            }
+        }
+    };
+    if ok { Ok(()) } else { Err(err()) }
+}
+
+/// Checks an RFC 1123 DNS label (lower-case alphanumerics and `-`, at most 63 characters).
+pub(crate) fn dns_label(s: &str) -> Result<(), String> {
+    let ok = !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "\"{s}\" is not a valid DNS-1123 label: use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit"
+        ))
+    }
+}
+
+/// Checks an RFC 1123 DNS subdomain (dot-separated labels, at most 253 characters).
+pub(crate) fn dns_subdomain(s: &str) -> Result<(), String> {
+    let ok = !s.is_empty()
+        && s.len() <= 253
+        && s.split('.').all(|l| {
+            !l.is_empty()
+                && l.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "\"{s}\" is not a valid DNS-1123 subdomain: use lower-case letters, digits, '-' and '.', at most 253 characters"
+        ))
+    }
+}
+
+fn qualified_name_part(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && s.as_bytes()[0].is_ascii_alphanumeric()
+        && s.as_bytes()[s.len() - 1].is_ascii_alphanumeric()
+}
+
+/// Checks a label or annotation key (`[prefix/]name`).
+pub(crate) fn label_key(s: &str) -> Result<(), String> {
+    let ok = match s.split_once('/') {
+        Some((prefix, name)) => dns_subdomain(prefix).is_ok() && qualified_name_part(name),
+        None => qualified_name_part(s),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "\"{s}\" is not a valid key: an optional DNS subdomain prefix and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
+        ))
+    }
+}
+
+/// Checks a label value (empty, or at most 63 letters, digits, `-`, `_`, `.`).
+pub(crate) fn label_value(s: &str) -> Result<(), String> {
+    if s.is_empty() || qualified_name_part(s) {
+        Ok(())
+    } else {
+        Err(format!(
+            "\"{s}\" is not a valid label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_follow_go() {
+        for ok in [
+            "72h", "4h35m", "90m", "1.5h", "100ms", "0", "2s", "1h0m0.5s", "10us",
+        ] {
+            assert!(go_duration(ok).is_ok(), "{ok}");
+        }
+        assert_eq!(
+            go_duration("1d").unwrap_err(),
+            "time: unknown unit \"d\" in duration \"1d\""
+        );
+        assert_eq!(
+            go_duration("10").unwrap_err(),
+            "time: missing unit in duration \"10\""
+        );
+        assert_eq!(
+            go_duration("abc").unwrap_err(),
+            "time: invalid duration \"abc\""
+        );
+        assert!(go_duration("").is_err());
+    }
+
+    #[test]
+    fn sizes_and_quantities() {
+        for ok in ["1MB", "1GB", "64kb", "1048576", "2Mi"] {
+            assert!(nats_size(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "1.5MB", "MB", "1 MB", "1XB"] {
+            assert!(nats_size(bad).is_err(), "{bad}");
+        }
+        for ok in ["10Gi", "500m", "1.5", "1e3", "0", "20G"] {
+            assert!(quantity(ok).is_ok(), "{ok}");
+        }
+        for bad in ["10Gb", "ten", "", "1..2Gi"] {
+            assert!(quantity(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn names_and_labels() {
+        assert!(dns_label("default").is_ok());
+        assert!(dns_label("Default").is_err());
+        assert!(dns_label("a_b").is_err());
+        assert!(dns_subdomain("fast.ssd-1").is_ok());
+        assert!(label_key("app.kubernetes.io/name").is_ok());
+        assert!(label_key("bad key").is_err());
+        assert!(label_value("").is_ok());
+        assert!(label_value("-x").is_err());
+    }
+}

@@ -1,0 +1,376 @@
+//! YAML input: a multi-document loader that keeps the position of every key.
+//!
+//! Scalars resolve as kubectl resolves them (YAML 1.1: `yes`/`on`/`y` are booleans, `0755` is
+//! octal), so a spec means the same here as it would to the cluster. Each document becomes a
+//! `serde_json::Value` plus a map from field path to the line and column of its key.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Number, Value};
+use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, ScanError, Span};
+
+use crate::error::{Error, ErrorKind, Location};
+
+/// One YAML document of the input.
+#[derive(Clone, Debug)]
+pub struct Document {
+    /// 0-based position of the document in its stream.
+    pub index: usize,
+    /// The document content.
+    pub value: Value,
+    /// Line and column of each key (and each sequence item), by field path.
+    pub locations: BTreeMap<String, Location>,
+    /// Where the document starts.
+    pub start: Location,
+}
+
+impl Document {
+    /// The position of `path`, or of its closest parent that has one.
+    pub fn locate(&self, path: &str) -> Option<Location> {
+        let mut p = path;
+        loop {
+            if let Some(l) = self.locations.get(p) {
+                return Some(*l);
+            }
+            match p.rfind(['.', '[']) {
+                Some(i) => p = &p[..i],
+                None => return Some(self.start),
+            }
+        }
+    }
+}
+
+/// Reads every non-empty document of a YAML (or JSON) stream.
+pub fn load_documents(text: &str) -> Result<Vec<Document>, Error> {
+    let mut loader = Loader {
+        parser: Parser::new_from_str(text),
+        anchors: BTreeMap::new(),
+        locations: BTreeMap::new(),
+    };
+    let mut docs = Vec::new();
+    let mut index = 0;
+    loop {
+        let (event, span) = loader.next()?;
+        match event {
+            Event::StreamStart => {}
+            Event::StreamEnd => break,
+            Event::DocumentStart(..) => {
+                loader.anchors.clear();
+                loader.locations.clear();
+                let start = location(&span);
+                let (event, span) = loader.next()?;
+                let value = loader.node(event, span, "")?;
+                let (end, span) = loader.next()?;
+                if !matches!(end, Event::DocumentEnd) {
+                    return Err(syntax(&span, "expected the end of the document"));
+                }
+                if !value.is_null() {
+                    docs.push(Document {
+                        index,
+                        value,
+                        locations: std::mem::take(&mut loader.locations),
+                        start,
+                    });
+                }
+                index += 1;
+            }
+            _ => return Err(syntax(&span, "unexpected content outside a document")),
+        }
+    }
+    Ok(docs)
+}
+
+struct Loader<'a> {
+    parser: Parser<'a, serde_saphyr::granit_parser::StrInput<'a>>,
+    anchors: BTreeMap<usize, Value>,
+    locations: BTreeMap<String, Location>,
+}
+
+impl<'a> Loader<'a> {
+    fn next(&mut self) -> Result<(Event<'a>, Span), Error> {
+        match self.parser.next_event() {
+            Some(Ok(ev)) => Ok(ev),
+            Some(Err(e)) => Err(scan_error(&e)),
+            None => Err(Error::new(ErrorKind::Syntax, "", "unexpected end of input")),
+        }
+    }
+
+    fn node(&mut self, event: Event<'a>, span: Span, path: &str) -> Result<Value, Error> {
+        let (value, anchor) = match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                let tag = tag
+                    .as_ref()
+                    .and_then(|t| t.core_suffix().map(str::to_owned));
+                (resolve_scalar(&text, style, tag.as_deref()), anchor)
+            }
+            Event::Alias(id) => {
+                let v = self
+                    .anchors
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| syntax(&span, "unknown alias"))?;
+                return Ok(v);
+            }
+            Event::SequenceStart(_, anchor, _) => {
+                let mut items = Vec::new();
+                loop {
+                    let (event, span) = self.next()?;
+                    if matches!(event, Event::SequenceEnd) {
+                        break;
+                    }
+                    let item_path = format!("{path}[{}]", items.len());
+                    self.locations
+                        .entry(item_path.clone())
+                        .or_insert(location(&span));
+                    items.push(self.node(event, span, &item_path)?);
+                }
+                (Value::Array(items), anchor)
+            }
+            Event::MappingStart(_, anchor, _) => (Value::Object(self.mapping(path)?), anchor),
+            _ => return Err(syntax(&span, "unexpected YAML event")),
+        };
+        if anchor != 0 {
+            self.anchors.insert(anchor, value.clone());
+        }
+        Ok(value)
+    }
+
+    fn mapping(&mut self, path: &str) -> Result<Map<String, Value>, Error> {
+        let mut map = Map::new();
+        let mut merged = Map::new();
+        loop {
+            let (event, key_span) = self.next()?;
+            if matches!(event, Event::MappingEnd) {
+                break;
+            }
+            // Keys keep their text: `y:` or `on:` stay keys, not booleans.
+            let key = match event {
+                Event::Scalar(text, ..) => text.into_owned(),
+                other => match self.node(other, key_span, path)? {
+                    Value::String(s) => s,
+                    v => v.to_string(),
+                },
+            };
+            let child = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            let (event, span) = self.next()?;
+            let value = self.node(event, span, &child)?;
+            if key == "<<" {
+                // YAML 1.1 merge key: earlier explicit keys win over merged ones.
+                let sources = match value {
+                    Value::Array(items) => items,
+                    v => vec![v],
+                };
+                for source in sources {
+                    match source {
+                        Value::Object(m) => {
+                            for (k, v) in m {
+                                merged.entry(k).or_insert(v);
+                            }
+                        }
+                        _ => return Err(syntax(&key_span, "a merge key (<<) needs a mapping")),
+                    }
+                }
+                continue;
+            }
+            if map.contains_key(&key) {
+                return Err(Error::new(
+                    ErrorKind::Syntax,
+                    child,
+                    format!("duplicate key \"{key}\"; each key may appear once in a mapping"),
+                )
+                .at(Some(location(&key_span))));
+            }
+            self.locations.insert(child, location(&key_span));
+            map.insert(key, value);
+        }
+        for (k, v) in merged {
+            if !map.contains_key(&k) {
+                map.insert(k, v);
+            }
+        }
+        Ok(map)
+    }
+}
+
+fn location(span: &Span) -> Location {
+    Location {
+        line: span.start.line(),
+        column: span.start.col() + 1,
+    }
+}
+
+fn syntax(span: &Span, message: &str) -> Error {
+    Error::new(ErrorKind::Syntax, "", message.to_owned()).at(Some(location(span)))
+}
+
+fn scan_error(e: &ScanError) -> Error {
+    let m = e.marker();
+    Error::new(ErrorKind::Syntax, "", format!("invalid YAML: {}", e.info())).at(Some(Location {
+        line: m.line(),
+        column: m.col() + 1,
+    }))
+}
+
+/// Resolves a scalar the way kubectl's YAML reader does.
+fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&str>) -> Value {
+    match tag {
+        Some("str") => return Value::String(text.to_owned()),
+        Some("null") => return Value::Null,
+        Some("bool") | Some("int") | Some("float") => {
+            return resolve_plain(text).unwrap_or_else(|| Value::String(text.to_owned()));
+        }
+        _ => {}
+    }
+    if style != ScalarStyle::Plain {
+        return Value::String(text.to_owned());
+    }
+    resolve_plain(text).unwrap_or_else(|| Value::String(text.to_owned()))
+}
+
+fn resolve_plain(text: &str) -> Option<Value> {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Some(Value::Null),
+        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "true" | "True" | "TRUE" => {
+            return Some(Value::Bool(true));
+        }
+        "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "false" | "False" | "FALSE" => {
+            return Some(Value::Bool(false));
+        }
+        _ => {}
+    }
+    let first = text.as_bytes()[0];
+    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
+        return None;
+    }
+    if let Some(v) = parse_int(text) {
+        return Some(v);
+    }
+    parse_float(text)
+}
+
+fn parse_int(text: &str) -> Option<Value> {
+    let (neg, body) = match text.as_bytes()[0] {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let body = body.replace('_', "");
+    if body.is_empty() {
+        return None;
+    }
+    let (digits, radix) = if let Some(h) = body.strip_prefix("0x") {
+        (h.to_owned(), 16)
+    } else if let Some(o) = body.strip_prefix("0o") {
+        (o.to_owned(), 8)
+    } else if let Some(b) = body.strip_prefix("0b") {
+        (b.to_owned(), 2)
+    } else if body.len() > 1 && body.starts_with('0') {
+        (body[1..].to_owned(), 8)
+    } else {
+        (body, 10)
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let magnitude = u64::from_str_radix(&digits, radix).ok()?;
+    if neg {
+        let v = i64::try_from(magnitude).ok()?;
+        Some(Value::Number(Number::from(-v)))
+    } else {
+        Some(Value::Number(Number::from(magnitude)))
+    }
+}
+
+fn parse_float(text: &str) -> Option<Value> {
+    let t = text.replace('_', "");
+    let unsigned = t.trim_start_matches(['-', '+']);
+    let mut seen_digit = false;
+    let mut seen_dot = false;
+    let mut seen_exp = false;
+    let bytes = unsigned.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'0'..=b'9' => seen_digit = true,
+            b'.' if !seen_dot && !seen_exp => seen_dot = true,
+            b'e' | b'E' if seen_digit && !seen_exp => {
+                seen_exp = true;
+                if i + 1 < bytes.len() && matches!(bytes[i + 1], b'+' | b'-') {
+                    i += 1;
+                }
+            }
+            _ => return None,
+        }
+        i += 1;
+    }
+    if !seen_digit || unsigned.ends_with(['e', 'E', '+', '-']) {
+        return None;
+    }
+    let f: f64 = t.parse().ok()?;
+    Number::from_f64(f).map(Value::Number)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Value {
+        load_documents(text).unwrap().remove(0).value
+    }
+
+    #[test]
+    fn scalars_resolve_like_kubectl() {
+        let v = one("a: yes\nb: 'yes'\nc: 0755\nd: 2.10.10\ne: 1.5\nf: ~\ng: 42\nh: -7\ni: on\n");
+        assert_eq!(v["a"], Value::Bool(true));
+        assert_eq!(v["b"], Value::String("yes".into()));
+        assert_eq!(v["c"], serde_json::json!(493));
+        assert_eq!(v["d"], Value::String("2.10.10".into()));
+        assert_eq!(v["e"], serde_json::json!(1.5));
+        assert_eq!(v["f"], Value::Null);
+        assert_eq!(v["g"], serde_json::json!(42));
+        assert_eq!(v["h"], serde_json::json!(-7));
+        assert_eq!(v["i"], Value::Bool(true));
+    }
+
+    #[test]
+    fn keeps_key_order_and_positions() {
+        let docs = load_documents("kind: A\n---\nz: 1\na:\n  - x: 1\n    y: 2\n").unwrap();
+        assert_eq!(docs.len(), 2);
+        let keys: Vec<_> = docs[1].value.as_object().unwrap().keys().cloned().collect();
+        assert_eq!(keys, ["z", "a"]);
+        assert_eq!(docs[1].locations["a[0].y"], Location { line: 6, column: 5 });
+        assert_eq!(docs[1].index, 1);
+    }
+
+    #[test]
+    fn skips_empty_documents_and_reads_json() {
+        let docs =
+            load_documents("---\n# only a comment\n---\n{\"a\": [1, \"b\"]}\n---\n").unwrap();
+        assert_eq!(docs.len(), 1);
+        assert_eq!(docs[0].value, serde_json::json!({"a": [1, "b"]}));
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors() {
+        let e = load_documents("a: 1\nb: 2\na: 3\n").unwrap_err();
+        assert_eq!(e.path(), "a");
+        assert_eq!(e.location(), Some(Location { line: 3, column: 1 }));
+    }
+
+    #[test]
+    fn anchors_and_merge_keys() {
+        let v = one("base: &b {x: 1, y: 2}\nc:\n  <<: *b\n  y: 3\n");
+        assert_eq!(v["c"], serde_json::json!({"y": 3, "x": 1}));
+    }
+
+    #[test]
+    fn syntax_errors_have_positions() {
+        let e = load_documents("a: [1, 2\nb: 3\n").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Syntax);
+        assert!(e.location().is_some());
+    }
+}

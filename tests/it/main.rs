@@ -1,0 +1,1 @@
+//! End-to-end tests: fixtures against snapshots, the binary, and properties.
