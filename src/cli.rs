@@ -87,6 +87,9 @@ struct RenderArgs {
     files: Vec<PathBuf>,
     #[command(flatten)]
     options: OptionArgs,
+    /// Write one file per object under DIR/<namespace>/<bus>/ instead of a stream on stdout.
+    #[arg(short, long, value_name = "DIR")]
+    output_dir: Option<PathBuf>,
     /// Do not print warnings.
     #[arg(short, long)]
     quiet: bool,
@@ -320,10 +323,49 @@ fn render(args: RenderArgs) -> Result<(), Failure> {
     if !args.quiet {
         report_warnings(&rendered.warnings, &file_of);
     }
-    let yaml = rendered
-        .to_yaml()
-        .map_err(|e| Failure::Usage(e.to_string()))?;
-    write_stdout(&yaml)
+    match &args.output_dir {
+        Some(dir) => write_tree(dir, &rendered),
+        None => {
+            let yaml = rendered
+                .to_yaml()
+                .map_err(|e| Failure::Usage(e.to_string()))?;
+            write_stdout(&yaml)
+        }
+    }
+}
+
+/// Writes `DIR/<namespace>/<bus>/<kind>-<name>.yaml`, one object per file. Every file is
+/// serialized before the first is written, so a failure leaves no partial tree.
+fn write_tree(dir: &Path, rendered: &eventbus_gen::Rendered) -> Result<(), Failure> {
+    let mut files = std::collections::BTreeMap::new();
+    for bus in &rendered.buses {
+        let ns = if bus.namespace.is_empty() {
+            "no-namespace"
+        } else {
+            bus.namespace.as_str()
+        };
+        for o in &bus.objects {
+            let path = dir.join(ns).join(&bus.name).join(format!(
+                "{}-{}.yaml",
+                o.kind().to_ascii_lowercase(),
+                o.name()
+            ));
+            let text = eventbus_gen::to_yaml(o).map_err(|e| Failure::Usage(e.to_string()))?;
+            if files.insert(path.clone(), text).is_some() {
+                return Err(Failure::Usage(format!(
+                    "two objects would be written to {}; is a bus defined twice?",
+                    path.display()
+                )));
+            }
+        }
+    }
+    for (path, text) in files {
+        let parent = path.parent().expect("object paths have a parent");
+        std::fs::create_dir_all(parent)
+            .and_then(|()| std::fs::write(&path, text))
+            .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", path.display())))?;
+    }
+    Ok(())
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.

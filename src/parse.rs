@@ -108,7 +108,17 @@ pub fn parse_documents(
                     parsed.buses.push(bus);
                     parsed.warnings.extend(warnings);
                 }
-                Err(e) => errors.extend(e),
+                Err((mut e, bus)) => {
+                    // Only unknown fields failed: report the spec's other problems as well.
+                    if let Some(Err(more)) = bus.map(|b| crate::validate::validate_bus(&b, options))
+                    {
+                        e.extend(more);
+                        e.sort_by_key(|e| {
+                            e.location().map_or((usize::MAX, 0), |l| (l.line, l.column))
+                        });
+                    }
+                    errors.extend(e);
+                }
             },
             DocumentKind::Secret => match serde_json::from_value::<Secret>(doc.value.clone()) {
                 Ok(s) => parsed.secrets.push(s),
@@ -147,11 +157,15 @@ pub fn parse_documents(
     }
 }
 
+/// The errors of a document, and the bus when only unknown fields failed (so it can still be
+/// validated and every problem reported at once).
+type BusFailure = (Vec<Error>, Option<Box<ParsedBus>>);
+
 /// Parses one `EventBus` document, collecting unknown fields and type errors.
 fn parse_bus(
     doc: &Document,
     options: &RenderOptions,
-) -> Result<(ParsedBus, Vec<Warning>), Vec<Error>> {
+) -> Result<(ParsedBus, Vec<Warning>), BusFailure> {
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     let at = |path: &str| doc.locate(path);
@@ -212,20 +226,22 @@ fn parse_bus(
             None
         }
     };
+    let bus = bus.map(|bus| ParsedBus {
+        bus,
+        document: doc.index,
+        locations: doc.locations.clone(),
+        start: doc.start,
+    });
+    let only_unknown = errors.iter().all(|e| e.kind() == ErrorKind::UnknownField);
     match bus {
-        Some(bus) if errors.is_empty() => Ok((
-            ParsedBus {
-                bus,
-                document: doc.index,
-                locations: doc.locations.clone(),
-                start: doc.start,
-            },
-            warnings,
+        Some(bus) if errors.is_empty() => Ok((bus, warnings)),
+        bus => Err((
+            errors
+                .into_iter()
+                .map(|e| e.in_document(doc.index))
+                .collect(),
+            bus.filter(|_| only_unknown).map(Box::new),
         )),
-        _ => Err(errors
-            .into_iter()
-            .map(|e| e.in_document(doc.index))
-            .collect()),
     }
 }
 
@@ -301,7 +317,7 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_errors_or_warnings() {
-        let text = "apiVersion: argoproj.io/v1alpha1\nkind: EventBus\nmetadata: {name: a}\nspec:\n  nats:\n    native:\n      replica: 3\n";
+        let text = "apiVersion: argoproj.io/v1alpha1\nkind: EventBus\nmetadata: {name: a, namespace: n1}\nspec:\n  nats:\n    native:\n      replica: 3\n";
         let e = parse(text, &RenderOptions::default()).unwrap_err();
         assert_eq!(e.0[0].path(), "spec.nats.native.replica");
         assert_eq!(e.0[0].location(), Some(Location { line: 7, column: 7 }));

@@ -503,6 +503,9 @@ pub fn validate_bus(parsed: &ParsedBus, options: &RenderOptions) -> Result<Plan,
     };
 
     if !c.errors.is_empty() {
+        // Report in input order; errors without a position keep their place at the end.
+        c.errors
+            .sort_by_key(|e| e.location().map_or((usize::MAX, 0), |l| (l.line, l.column)));
         return Err(c.errors);
     }
     Ok(Plan {

@@ -149,9 +149,21 @@ pub fn render(
                 document: plan.document,
                 objects,
             }),
-            Err(e) => errors.push(e.in_document(plan.document)),
+            Err(e) => {
+                let at = parsed
+                    .buses
+                    .iter()
+                    .find(|b| b.document == plan.document)
+                    .and_then(|b| b.locate(e.path()));
+                errors.push(e.at(at).in_document(plan.document));
+            }
         }
     }
+    // Warnings in input order: by document, then position.
+    out.warnings.sort_by_key(|w| {
+        let at = w.location.map_or((usize::MAX, 0), |l| (l.line, l.column));
+        (w.document.unwrap_or(usize::MAX), at)
+    });
     if errors.is_empty() {
         Ok(out)
     } else {

@@ -1,0 +1,295 @@
+//! The binary as a user runs it: exit codes, streams, determinism and credentials.
+
+use base64::Engine as _;
+
+use crate::{TEST_SEED, run};
+
+const TOKEN_BUS: &str = "fixtures/native-token.yaml";
+
+/// The token in the rendered client Secret.
+fn client_token(yaml: &str) -> String {
+    let line = yaml
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("client-auth: "))
+        .expect("a client Secret is rendered");
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(line.trim_matches('"'))
+        .unwrap();
+    let text = String::from_utf8(raw).unwrap();
+    text.strip_prefix("token: \"")
+        .unwrap()
+        .strip_suffix('"')
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn renders_twice_byte_identical() {
+    let a = run(
+        &["render", TOKEN_BUS],
+        None,
+        &[("EVENTBUS_GEN_SEED", TEST_SEED)],
+    );
+    let b = run(
+        &["render", TOKEN_BUS],
+        None,
+        &[("EVENTBUS_GEN_SEED", TEST_SEED)],
+    );
+    assert_eq!(a.code, 0, "{}", a.stderr);
+    assert_eq!(a.stdout, b.stdout);
+    assert!(a.stderr.is_empty(), "no warnings expected: {}", a.stderr);
+}
+
+#[test]
+fn same_seed_same_token_other_seed_other_token() {
+    let a = run(
+        &["render", TOKEN_BUS],
+        None,
+        &[("EVENTBUS_GEN_SEED", TEST_SEED)],
+    );
+    let b = run(
+        &["render", TOKEN_BUS],
+        None,
+        &[("EVENTBUS_GEN_SEED", "another seed of enough length")],
+    );
+    let (ta, tb) = (client_token(&a.stdout), client_token(&b.stdout));
+    assert_eq!(ta.len(), 64);
+    assert!(ta.bytes().all(|c| c.is_ascii_alphanumeric()));
+    assert_ne!(ta, tb);
+    // The server Secret carries the same token.
+    let server = a
+        .stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("auth: "))
+        .unwrap();
+    let server = base64::engine::general_purpose::STANDARD
+        .decode(server.trim_matches('"'))
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(server).unwrap(),
+        format!("authorization {{\n  token: \"{ta}\"\n}}")
+    );
+}
+
+#[test]
+fn seed_file_and_environment_give_the_same_token() {
+    let dir = std::env::temp_dir().join(format!("eventbus-gen-seed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("seed");
+    std::fs::write(&file, format!("{TEST_SEED}\n")).unwrap();
+    let a = run(
+        &["render", "--seed-file", file.to_str().unwrap(), TOKEN_BUS],
+        None,
+        &[],
+    );
+    let b = run(
+        &["render", TOKEN_BUS],
+        None,
+        &[("EVENTBUS_GEN_SEED", TEST_SEED)],
+    );
+    assert_eq!(a.code, 0, "{}", a.stderr);
+    assert_eq!(client_token(&a.stdout), client_token(&b.stdout));
+    std::fs::write(&file, "short-secret").unwrap();
+    let c = run(
+        &["render", "--seed-file", file.to_str().unwrap(), TOKEN_BUS],
+        None,
+        &[],
+    );
+    assert_eq!(c.code, 2);
+    assert!(c.stdout.is_empty());
+    assert!(
+        !c.stderr.contains("short-secret"),
+        "the seed must never be printed"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn existing_secrets_in_the_input_keep_their_token() {
+    let out = run(
+        &["render", "fixtures/native-existing-secrets.yaml"],
+        None,
+        &[("EVENTBUS_GEN_SEED", TEST_SEED)],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        client_token(&out.stdout),
+        "FcGYEn234nzHJ9BNfot8bf95N6fRx08jeXutxfFHMyvLyFJfnzxM4qVxoN1hDBJt"
+    );
+    // The input Secrets are replaced by the rendered ones, not repeated.
+    assert_eq!(out.stdout.matches("kind: Secret").count(), 2);
+}
+
+#[test]
+fn disagreeing_secrets_are_an_error_without_the_tokens() {
+    let text = std::fs::read_to_string(crate::root().join("fixtures/native-existing-secrets.yaml"))
+        .unwrap();
+    let other = base64::engine::general_purpose::STANDARD.encode("token: \"SomeOtherToken123\"");
+    let text = text.replace(
+        "dG9rZW46ICJGY0dZRW4yMzRuekhKOUJOZm90OGJmOTVONmZSeDA4amVYdXR4ZkZITXl2THlGSmZuenhNNHFWeG9OMWhEQkp0Ig==",
+        &other,
+    );
+    let out = run(&["render", "-"], Some(&text), &[]);
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.is_empty());
+    assert!(
+        out.stderr.contains("hold different tokens"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("SomeOtherToken123") && !out.stderr.contains("FcGYEn234"));
+}
+
+#[test]
+fn a_token_bus_without_a_source_names_all_three() {
+    let out = run(&["render", TOKEN_BUS], None, &[]);
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.is_empty());
+    for way in ["--seed-file", "EVENTBUS_GEN_SEED", "--random-tokens"] {
+        assert!(out.stderr.contains(way), "missing {way}: {}", out.stderr);
+    }
+}
+
+#[test]
+fn random_tokens_change_and_warn() {
+    let a = run(&["render", "--random-tokens", TOKEN_BUS], None, &[]);
+    let b = run(&["render", "--random-tokens", TOKEN_BUS], None, &[]);
+    assert_eq!(a.code, 0);
+    assert_ne!(client_token(&a.stdout), client_token(&b.stdout));
+    assert!(
+        a.stderr.contains("warning:") && a.stderr.contains("changes it"),
+        "{}",
+        a.stderr
+    );
+    assert!(!a.stderr.contains(&client_token(&a.stdout)));
+}
+
+#[test]
+fn errors_point_at_file_line_and_column() {
+    let out = run(
+        &["render", "fixtures/invalid/unknown-field-typo.yaml"],
+        None,
+        &[],
+    );
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.is_empty());
+    assert!(
+        out.stderr.starts_with(
+            "fixtures/invalid/unknown-field-typo.yaml:10:7: error: spec.nats.native.replica: unknown field, did you mean replicas?\n"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn one_bad_file_stops_all_output() {
+    let out = run(
+        &[
+            "render",
+            "--namespace",
+            "x",
+            "fixtures/native-default.yaml",
+            "fixtures/invalid/max-age-days.yaml",
+        ],
+        None,
+        &[],
+    );
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.is_empty());
+    assert!(
+        out.stderr.contains("fixtures/invalid/max-age-days.yaml:"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn reads_stdin() {
+    let text = std::fs::read_to_string(crate::root().join("fixtures/native-default.yaml")).unwrap();
+    let a = run(&["render", "-"], Some(&text), &[]);
+    let b = run(&["render", "fixtures/native-default.yaml"], None, &[]);
+    assert_eq!(a.code, 0, "{}", a.stderr);
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn output_directory_holds_one_file_per_object() {
+    let dir = std::env::temp_dir().join(format!("eventbus-gen-out-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = run(
+        &[
+            "render",
+            "-o",
+            dir.to_str().unwrap(),
+            "fixtures/several-buses.yaml",
+        ],
+        None,
+        &[("EVENTBUS_GEN_SEED", TEST_SEED)],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.is_empty());
+    let mut files: Vec<String> = walk(&dir);
+    files.sort();
+    assert_eq!(files.len(), 14, "{files:?}");
+    assert!(
+        files.contains(&"team-a/default/statefulset-eventbus-default-stan.yaml".to_owned()),
+        "{files:?}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(
+                walk(&p)
+                    .into_iter()
+                    .map(|f| format!("{}/{f}", p.file_name().unwrap().to_string_lossy())),
+            );
+        } else {
+            out.push(p.file_name().unwrap().to_string_lossy().into_owned());
+        }
+    }
+    out
+}
+
+#[test]
+fn help_for_every_command() {
+    for args in [
+        &["--help"][..],
+        &["render", "--help"],
+        &["schema", "--help"],
+    ] {
+        let out = run(args, None, &[]);
+        assert_eq!(out.code, 0, "{args:?}");
+        assert!(out.stdout.contains("Usage:"), "{args:?}");
+    }
+}
+
+#[test]
+fn schema_describes_the_spec_and_the_options() {
+    let out = run(&["schema"], None, &[]);
+    assert_eq!(out.code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["title"], "EventBus");
+    assert!(out.stdout.contains("\"maxPayload\""));
+    let o = run(&["schema", "--options"], None, &[]);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert!(
+        v["properties"]["podDisruptionBudget"].is_object(),
+        "{}",
+        o.stdout
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = run(&["render"], None, &[]);
+    assert_eq!(out.code, 2);
+    let out = run(&["render", "no/such/file.yaml"], None, &[]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("no/such/file.yaml"));
+}

@@ -1,0 +1,90 @@
+//! Every fixture rendered through the binary and compared with its reviewed snapshot.
+
+use std::path::Path;
+
+use crate::{render_fixture, transcript};
+
+fn settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path("../../snapshots");
+    s.set_prepend_module_to_snapshot(false);
+    s.set_omit_expression(true);
+    s
+}
+
+fn snapshot(name: &str, path: &Path, extra: &[&str]) {
+    let out = render_fixture(path, extra);
+    let mut s = settings();
+    s.set_input_file(path);
+    s.bind(|| insta::assert_snapshot!(name, transcript(&out)));
+}
+
+#[test]
+fn valid_fixtures() {
+    insta::glob!("../../fixtures", "*.{yaml,json}", |path| {
+        let out = render_fixture(path, &[]);
+        assert_eq!(out.code, 0, "{}: {}", path.display(), out.stderr);
+        snapshot("valid", path, &[]);
+    });
+}
+
+#[test]
+fn invalid_fixtures() {
+    insta::glob!("../../fixtures", "invalid/*.yaml", |path| {
+        let out = render_fixture(path, &[]);
+        assert_eq!(out.code, 1, "{}", path.display());
+        assert!(out.stdout.is_empty(), "{}: partial output", path.display());
+        snapshot("invalid", path, &[]);
+    });
+}
+
+#[test]
+fn real_world_fixtures() {
+    insta::glob!("../../fixtures", "real-world/*.yaml", |path| {
+        snapshot("real-world", path, &[]);
+    });
+}
+
+/// Each real-world header says what the controller does; the default run and the
+/// `--allow-unknown-fields` run must match it (see the real-world README).
+#[test]
+fn real_world_verdicts_match_headers() {
+    insta::glob!("../../fixtures", "real-world/*.yaml", |path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let verdict = text
+            .lines()
+            .find_map(|l| l.strip_prefix("# upstream: "))
+            .expect("every real-world fixture has an upstream line");
+        let plain = render_fixture(path, &[]);
+        let name = path.display();
+        if verdict.starts_with("rejected") {
+            assert_eq!(plain.code, 1, "{name} must be rejected");
+            assert!(plain.stdout.is_empty());
+        } else if verdict.starts_with("accepted?") {
+            assert_eq!(plain.code, 1, "{name}: an unknown version must be an error");
+            assert!(plain.stderr.contains("version"), "{name}: {}", plain.stderr);
+        } else if verdict.contains("dropped") || verdict.contains("ignored under native") {
+            assert_eq!(plain.code, 1, "{name}: unknown fields fail by default");
+            assert!(
+                plain.stderr.contains("unknown field") || plain.stderr.contains("only valid under")
+            );
+            let lenient = render_fixture(path, &["--allow-unknown-fields"]);
+            assert_eq!(lenient.code, 0, "{name}: {}", lenient.stderr);
+            assert!(
+                lenient.stderr.contains("warning: "),
+                "{name}: one warning per dropped field"
+            );
+            snapshot(
+                "real-world-allow-unknown",
+                path,
+                &["--allow-unknown-fields"],
+            );
+        } else {
+            assert!(
+                verdict.starts_with("accepted"),
+                "{name}: unexpected header {verdict}"
+            );
+            assert_eq!(plain.code, 0, "{name}: {}", plain.stderr);
+        }
+    });
+}
