@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Renders every fixture that renders, then checks the output with offline validators:
+# Kubernetes schemas in strict mode, YAML 1.1 pitfalls, the EventBus schema, and nats-server -t.
+# Needs: a built target/debug/eventbus-gen, the validators on PATH, the EventBus schema.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=target/debug/eventbus-gen
+schema=${EVENTBUS_SCHEMA:-../shared/reference/schemas/argo-events-eventbus-v1alpha1.strict.schema.json}
+out=target/ci-rendered
+rm -rf "$out" && mkdir -p "$out/objects" "$out/nats"
+export EVENTBUS_GEN_SEED="eventbus-gen CI seed, not a secret"
+
+rendered=0
+for f in fixtures/*.yaml fixtures/*.json fixtures/real-world/*.yaml; do
+  args=(render --namespace argo-events --quiet -o "$out/objects/$(basename "${f%.*}")")
+  opts=$(sed -n 's/^# eventbus-gen-options: //p' "$f")
+  if [[ -n $opts ]]; then
+    printf '%s\n' "$opts" > "$out/options.json"
+    args+=(--options "$out/options.json")
+  fi
+  if "$bin" "${args[@]}" "$f" 2>/dev/null; then
+    rendered=$((rendered + 1))
+  fi
+done
+files=$(find "$out/objects" -name '*.yaml' | sort)
+echo "rendered $rendered fixtures into $(wc -l <<<"$files") object files"
+[[ $rendered -ge 20 ]] || { echo "too few fixtures rendered: $rendered" >&2; exit 1; }
+
+# shellcheck disable=SC2086
+kubernetes-validate --strict --quiet --no-warn -k 1.33 $files
+echo "kubernetes-validate --strict (1.33): ok"
+yamllint -s -f parsable -c .ci/yamllint.yaml "$out/objects"
+echo "yamllint: ok"
+
+if [[ ! -f $schema ]]; then
+  echo "EventBus schema not found at $schema (set EVENTBUS_SCHEMA)" >&2
+  exit 1
+fi
+buses=$(grep -l '^kind: EventBus' $files)
+# shellcheck disable=SC2086
+check-jsonschema --schemafile "$schema" $buses
+echo "check-jsonschema (EventBus, strict): ok on $(wc -l <<<"$buses") buses"
+
+python .ci/nats-configs.py "$out/objects" "$out/nats"
+export POD_NAME=eventbus-default-stan-0 CLUSTER_ADVERTISE=eventbus-default-stan-0.svc SERVER_NAME=test-0 JS_KEY=0123456789ab
+for dir in "$out"/nats/*/; do
+  main=stan.conf
+  [[ -f $dir/nats-js.conf ]] && main=nats-js.conf
+  (cd "$dir" && nats-server -t -c "$main" 2>&1) || { echo "nats-server rejected $dir$main" >&2; exit 1; }
+done
+echo "nats-server -t: ok"
