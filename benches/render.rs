@@ -1,3 +1,53 @@
-//! Render benchmarks.
+//! Render throughput: one bus, and streams of many buses (the whole pipeline from YAML text
+//! to YAML text). Run with `cargo bench --bench render`.
 
-fn main() {}
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use eventbus_gen::{RenderOptions, Seed, render_str};
+
+/// `n` token buses with persistence, each in its own namespace.
+fn stream(n: usize) -> String {
+    let mut s = String::new();
+    for i in 0..n {
+        s.push_str(&format!(
+            "---\napiVersion: argoproj.io/v1alpha1\nkind: EventBus\nmetadata:\n  name: bus-{i}\n  namespace: team-{i}\nspec:\n  nats:\n    native:\n      replicas: 3\n      auth: token\n      persistence:\n        volumeSize: 10Gi\n"
+        ));
+    }
+    s
+}
+
+fn render(c: &mut Criterion) {
+    let options = RenderOptions::default().seed(Seed::new("benchmark seed, not a secret").unwrap());
+    let mut group = c.benchmark_group("render");
+    for n in [1usize, 100, 1000] {
+        let input = stream(n);
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &input, |b, input| {
+            b.iter(|| {
+                render_str(black_box(input), &options)
+                    .unwrap()
+                    .to_yaml()
+                    .unwrap()
+            })
+        });
+    }
+    group.finish();
+
+    let mut big = c.benchmark_group("render-10k");
+    big.sample_size(10);
+    let input = stream(10_000);
+    big.throughput(Throughput::Elements(10_000));
+    big.bench_function("10000", |b| {
+        b.iter(|| {
+            render_str(black_box(&input), &options)
+                .unwrap()
+                .to_yaml()
+                .unwrap()
+        })
+    });
+    big.finish();
+}
+
+criterion_group!(benches, render);
+criterion_main!(benches);

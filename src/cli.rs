@@ -157,10 +157,15 @@ impl OptionArgs {
         o.common_labels.extend(self.labels.iter().cloned());
         o.common_annotations
             .extend(self.annotations.iter().cloned());
-        let seed_file = self
-            .seed_file
-            .clone()
-            .or_else(|| o.seed_file.as_ref().map(PathBuf::from));
+        // A seed file named in an options file is relative to that file.
+        let seed_file = self.seed_file.clone().or_else(|| {
+            let named = PathBuf::from(o.seed_file.as_ref()?);
+            let base = self.options.as_ref().and_then(|p| p.parent());
+            Some(match base {
+                Some(dir) if named.is_relative() => dir.join(named),
+                _ => named,
+            })
+        });
         o.seed = load_seed(seed_file.as_deref(), std::env::var_os(SEED_ENV))?;
         Ok(o)
     }

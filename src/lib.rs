@@ -84,3 +84,8 @@ pub fn eventbus_schema() -> serde_json::Value {
 pub fn options_schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(RenderOptions)).expect("schemas serialize")
 }
+
+/// The README's Rust examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

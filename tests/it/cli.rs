@@ -293,3 +293,56 @@ fn usage_errors_exit_2() {
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("no/such/file.yaml"));
 }
+
+#[test]
+fn bundled_examples_render() {
+    let out = run(
+        &[
+            "render",
+            "--seed-file",
+            "examples/demo.seed",
+            "examples/native.yaml",
+        ],
+        None,
+        &[],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let kinds: Vec<_> = out
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("kind: "))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "Service",
+            "ConfigMap",
+            "Secret",
+            "Secret",
+            "StatefulSet",
+            "PodDisruptionBudget",
+            "EventBus"
+        ]
+    );
+    // The options file names the seed relative to itself.
+    let with_options = run(
+        &[
+            "render",
+            "--options",
+            "examples/options.yaml",
+            "examples/native.yaml",
+        ],
+        None,
+        &[],
+    );
+    assert_eq!(with_options.code, 0, "{}", with_options.stderr);
+    assert!(
+        with_options
+            .stdout
+            .contains("app.kubernetes.io/managed-by: eventbus-gen")
+    );
+    assert_eq!(
+        client_token(&out.stdout),
+        client_token(&with_options.stdout)
+    );
+}
