@@ -331,10 +331,12 @@ fn render(args: RenderArgs) -> Result<(), Failure> {
     match &args.output_dir {
         Some(dir) => write_tree(dir, &rendered),
         None => {
-            let yaml = rendered
-                .to_yaml()
-                .map_err(|e| Failure::Usage(e.to_string()))?;
-            write_stdout(&yaml)
+            let stdout = std::io::stdout();
+            match rendered.write_yaml(std::io::BufWriter::new(stdout.lock())) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                Err(e) => Err(Failure::Usage(format!("cannot write to stdout: {e}"))),
+            }
         }
     }
 }

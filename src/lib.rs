@@ -57,7 +57,7 @@ pub use credentials::{SecretString, derive as derive_secret};
 pub use error::{Error, ErrorKind, Errors, Location, Warning};
 pub use names::StanNames;
 pub use options::{Images, MIN_SEED_LEN, RenderOptions, Seed};
-pub use output::{to_yaml, to_yaml_stream};
+pub use output::{to_yaml, to_yaml_stream, write_yaml_stream};
 pub use parse::{DocumentKind, Parsed, ParsedBus, document_kind, parse, parse_documents};
 pub use plan::{Plan, PlanKind, StanAuth, StanPlan};
 pub use render::COMPANION_ANNOTATION;

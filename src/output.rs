@@ -16,6 +16,21 @@ pub fn to_yaml_stream<T: Serialize>(objects: &[T]) -> Result<String, Error> {
     Ok(out)
 }
 
+/// Writes `objects` to `w` as a YAML stream, one document at a time (no whole-stream buffer).
+pub fn write_yaml_stream<'a, T: Serialize + 'a, W: std::io::Write>(
+    objects: impl IntoIterator<Item = &'a T>,
+    mut w: W,
+) -> Result<(), std::io::Error> {
+    for (i, o) in objects.into_iter().enumerate() {
+        if i > 0 {
+            w.write_all(b"---\n")?;
+        }
+        let doc = to_yaml(o).map_err(|e| std::io::Error::other(e.to_string()))?;
+        w.write_all(doc.as_bytes())?;
+    }
+    w.flush()
+}
+
 /// Serializes one document.
 pub fn to_yaml<T: Serialize>(object: &T) -> Result<String, Error> {
     let options = serde_saphyr::ser_options! { folded_wrap_chars: usize::MAX };

@@ -107,16 +107,9 @@ impl Rendered {
         crate::output::to_yaml_stream(&objects)
     }
 
-    /// Writes the YAML stream to `w`.
-    pub fn write_yaml<W: std::io::Write>(&self, mut w: W) -> Result<(), Error> {
-        let text = self.to_yaml()?;
-        w.write_all(text.as_bytes()).map_err(|e| {
-            Error::new(
-                crate::ErrorKind::Io,
-                "",
-                format!("cannot write the output: {e}"),
-            )
-        })
+    /// Writes the YAML stream to `w`, one object at a time.
+    pub fn write_yaml<W: std::io::Write>(&self, w: W) -> Result<(), std::io::Error> {
+        crate::output::write_yaml_stream(self.objects(), w)
     }
 }
 
