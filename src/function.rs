@@ -303,12 +303,31 @@ fn process(list: &ResourceList, env: &Environment) -> Result<Done, Vec<ResultIte
                 added += 1;
             }
         }
+        // Objects rendered earlier into this bus's file that this render no longer makes (a
+        // PodDisruptionBudget turned off, say) are removed, so that options converge.
+        let mut removed = 0;
+        for (j, item) in list.items.iter().enumerate() {
+            if j != src_index
+                && !claimed.contains(&j)
+                && slots[j].is_some()
+                && krm::file_of(item).is_some_and(|f| f.path == target)
+                && rendered_for(item, &bus.name)
+            {
+                slots[j] = None;
+                removed += 1;
+            }
+        }
         results.push(
             ResultItem::info(format!(
-                "rendered EventBus {}/{} into {} objects: {added} added to {target}, {updated} updated in place{}",
+                "rendered EventBus {}/{} into {} objects: {added} added to {target}, {updated} updated in place{}{}",
                 bus.namespace,
                 bus.name,
                 bus.objects.len(),
+                if removed > 0 {
+                    format!(", {removed} no longer rendered removed")
+                } else {
+                    String::new()
+                },
                 if replaced {
                     ", and the companion exotic bus replaces the native spec"
                 } else {
@@ -581,6 +600,17 @@ fn copy_orchestrator_annotations(from: &Value, to: &mut Value, all: bool) {
     }
 }
 
+/// True for an object eventbus-gen renders for bus `name`: labelled by the controller for it,
+/// or its companion.
+fn rendered_for(item: &Value, name: &str) -> bool {
+    let labels = &item["metadata"]["labels"];
+    let labelled = labels[crate::names::LABEL_CONTROLLER] == crate::names::CONTROLLER_NAME
+        && labels[crate::names::LABEL_EVENTBUS_NAME] == name;
+    let companion =
+        is_companion(item) && item.pointer("/metadata/name") == Some(&Value::from(name));
+    labelled || companion
+}
+
 fn is_companion(item: &Value) -> bool {
     krm::annotation(item, COMPANION_ANNOTATION) == Some("true")
 }
@@ -630,7 +660,7 @@ fn error_result<'v>(
         let n = StanNames::new(name);
         format!(
             "token auth needs a token source, and none was given: put the bus's Secrets {} and {} among the items to keep their token, \
-             set {SEED_ENV} (kpt: --env {SEED_ENV}=...; kustomize passes its environment on) or seedFile in the functionConfig to derive a stable token, \
+             set {SEED_ENV} where kpt or kustomize runs (exec functions inherit the environment) or seedFile in the functionConfig to derive a stable token, \
              or set randomTokens to \"true\" in the functionConfig (the token then changes on every render)",
             n.server_secret(),
             n.client_secret()
@@ -695,5 +725,146 @@ impl FileIndex {
             path: path.to_owned(),
             index,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn list_with(items: Vec<Value>, config: Option<Value>) -> String {
+        let mut list = ResourceList::new(items);
+        list.function_config = config;
+        serde_json::to_string(&list).unwrap()
+    }
+
+    #[test]
+    fn passthrough_strings_keep_their_meaning_for_yaml_1_1_and_1_2_readers() {
+        let tricky = [
+            "yes",
+            "No",
+            "on",
+            "OFF",
+            "y",
+            "n",
+            "true",
+            "False",
+            "null",
+            "~",
+            "",
+            "0755",
+            "0x1F",
+            "1e3",
+            "1_000",
+            ".inf",
+            "-.NaN",
+            "2024-01-01",
+            "1:20",
+            "<<",
+            "=",
+            "12",
+            "-3.5",
+            "a: b",
+            "- x",
+            "#c",
+            "line\nbreak\n",
+            "  lead",
+            "trail ",
+            "tab\tin",
+            "\"q\"",
+            "'s'",
+            "ünï",
+            "multi\n\nblank\n\n",
+        ];
+        let data: Map<String, Value> = tricky
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (format!("k{i}"), Value::String((*s).to_owned())))
+            .collect();
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "c", "annotations": {"x": "on"}}, "data": data});
+        let out = run(&list_with(vec![cm.clone()], None), &Environment::default());
+        assert!(out.success, "{:?}", out.stderr);
+        for schema in [Schema::Kubectl, Schema::Kyaml] {
+            let doc = yaml::load_documents_with(&out.stdout, schema)
+                .unwrap()
+                .remove(0);
+            assert_eq!(doc.value["items"][0], cm, "{schema:?}\n{}", out.stdout);
+        }
+    }
+
+    #[test]
+    fn config_map_options_convert_strings() {
+        let data = json!({"namespace": "ev", "podDisruptionBudget": "false",
+            "commonLabels": "{team: a, tier: \"1\"}", "images.natsStreaming": "r/s:1"});
+        let o = config_map_options(data.as_object().unwrap()).unwrap();
+        assert_eq!(o.namespace.as_deref(), Some("ev"));
+        assert!(!o.pod_disruption_budget);
+        assert_eq!(o.common_labels["tier"], "1");
+        assert_eq!(o.images.nats_streaming.as_deref(), Some("r/s:1"));
+        let bad = json!({"metrics": "no"});
+        let (path, message) = config_map_options(bad.as_object().unwrap()).unwrap_err();
+        assert_eq!(path, "data.metrics");
+        assert!(message.contains("\"true\" or \"false\""));
+        let bad = json!({"commonLabels": "team"});
+        assert_eq!(
+            config_map_options(bad.as_object().unwrap()).unwrap_err().0,
+            "data.commonLabels"
+        );
+    }
+
+    #[test]
+    fn new_objects_take_the_next_free_index_of_their_file() {
+        let taken = json!({"kind": "ConfigMap", "metadata": {"name": "a", "annotations": {
+            "internal.config.kubernetes.io/path": "rendered/ns/eventbus-b.yaml",
+            "internal.config.kubernetes.io/index": "1"}}});
+        let mut files = FileIndex::new(&[taken]);
+        let p = "rendered/ns/eventbus-b.yaml";
+        assert_eq!(files.next(p).index, 0);
+        assert_eq!(files.next(p).index, 2);
+        assert_eq!(files.next("other.yaml").index, 0);
+        assert_eq!(
+            join_path(parent_dir("pkg/sub/bus.yaml"), "r.yaml"),
+            "pkg/sub/r.yaml"
+        );
+        assert_eq!(join_path(parent_dir("bus.yaml"), "r.yaml"), "r.yaml");
+    }
+
+    #[test]
+    fn exotic_buses_pass_through() {
+        let exotic = json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "EventBus",
+            "metadata": {"name": "ext", "namespace": "ev"},
+            "spec": {"nats": {"exotic": {"url": "nats://x:4222", "clusterID": "c"}}}});
+        let out = run(
+            &list_with(vec![exotic.clone()], None),
+            &Environment::default(),
+        );
+        assert!(out.success, "{:?}", out.stderr);
+        let doc = yaml::load_documents_with(&out.stdout, Schema::Kyaml)
+            .unwrap()
+            .remove(0);
+        assert_eq!(doc.value["items"], json!([exotic]));
+        assert!(
+            doc.value["results"][0]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("no EventBus with a native spec")
+        );
+    }
+
+    #[test]
+    fn a_short_seed_is_an_error_that_does_not_show_it() {
+        let bus = json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "EventBus",
+            "metadata": {"name": "b", "namespace": "ev"}, "spec": {"nats": {"native": {}}}});
+        let env = Environment {
+            seed: Some(b"tiny-secret".to_vec()),
+        };
+        let out = run(&list_with(vec![bus], None), &env);
+        assert!(!out.success);
+        assert!(
+            !out.stdout.contains("tiny-secret") && !out.stderr.concat().contains("tiny-secret")
+        );
+        assert!(out.stderr[0].contains(SEED_ENV));
     }
 }
