@@ -251,6 +251,21 @@ fn derived_tokens_are_stable_per_seed_and_output_is_deterministic() {
     let b = run(&input, Some(SEED));
     assert!(a.status.success() && b.status.success());
     assert_eq!(a.stdout, b.stdout, "byte-identical output");
+    // The explicit subcommand behaves exactly like the bare invocation kustomize uses.
+    let mut child = Command::new(BIN)
+        .arg("krm")
+        .env("EVENTBUS_GEN_SEED", SEED)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    assert_eq!(child.wait_with_output().unwrap().stdout, a.stdout);
     let c = run(&input, Some("another-seed-of-enough-length-42"));
     let (ta, tc) = (
         client_token(&parse(&stdout(&a))),
