@@ -1,7 +1,7 @@
 //! Command-line front end. Exit codes: 0 success, 1 invalid input (nothing written to stdout),
 //! 2 usage or I/O error.
 
-use std::io::{Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -16,8 +16,9 @@ pub const SEED_ENV: &str = "EVENTBUS_GEN_SEED";
 #[derive(Parser, Debug)]
 #[command(name = "eventbus-gen", version, about, long_about = None)]
 struct Cli {
+    /// With no command and a ResourceList on stdin, runs as a KRM function (`krm`).
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -26,6 +27,9 @@ enum Command {
     Render(Box<RenderArgs>),
     /// Print the JSON Schema of the EventBus spec (or of the render options).
     Schema(SchemaArgs),
+    /// Run as a KRM function (kpt, kustomize): read a ResourceList on stdin, write one to
+    /// stdout. This is also what runs when no command is given and stdin is not a terminal.
+    Krm,
 }
 
 #[derive(Args, Debug)]
@@ -112,8 +116,16 @@ pub enum Failure {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Render(args) => render(*args),
-        Command::Schema(args) => schema(&args),
+        Some(Command::Render(args)) => render(*args),
+        Some(Command::Schema(args)) => schema(&args),
+        Some(Command::Krm) => krm(),
+        None if !std::io::stdin().is_terminal() => krm(),
+        None => {
+            let _ = <Cli as clap::CommandFactory>::command().print_help();
+            Err(Failure::Usage(
+                "no command given; run `eventbus-gen render FILE` or pipe a ResourceList into `eventbus-gen krm`".to_owned(),
+            ))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -405,5 +417,27 @@ fn schema(args: &SchemaArgs) -> Result<(), Failure> {
         Err(Failure::Usage(
             "this build has no JSON Schema support (feature \"schema\")".to_owned(),
         ))
+    }
+}
+
+/// KRM function mode: ResourceList in, ResourceList out; exit 1 on error results.
+fn krm() -> Result<(), Failure> {
+    let input = read_file(Path::new("-"))?;
+    let env = eventbus_gen::function::Environment {
+        seed: std::env::var_os(SEED_ENV).map(|v| v.into_encoded_bytes()),
+    };
+    let outcome = eventbus_gen::function::run(&input, &env);
+    {
+        let stderr = std::io::stderr();
+        let mut w = stderr.lock();
+        for line in &outcome.stderr {
+            let _ = writeln!(w, "{line}");
+        }
+    }
+    write_stdout(&outcome.stdout)?;
+    if outcome.success {
+        Ok(())
+    } else {
+        Err(Failure::Invalid)
     }
 }

@@ -50,6 +50,8 @@ mod templates;
 mod validate;
 mod values;
 
+pub mod function;
+pub mod krm;
 pub mod spec;
 pub mod yaml;
 

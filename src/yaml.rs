@@ -1,8 +1,10 @@
 //! YAML input: a multi-document loader that keeps the position of every key.
 //!
 //! Scalars resolve as kubectl resolves them (YAML 1.1: `yes`/`on`/`y` are booleans, `0755` is
-//! octal), so a spec means the same here as it would to the cluster. Each document becomes a
-//! `serde_json::Value` plus a map from field path to the line and column of its key.
+//! octal), so a spec means the same here as it would to the cluster. [`Schema::Kyaml`] resolves
+//! them as kustomize and kpt do instead (only `true`/`false` are booleans), for documents that
+//! must pass through those tools unchanged. Each document becomes a `serde_json::Value` plus a
+//! map from field path to the line and column of its key.
 
 use std::collections::BTreeMap;
 
@@ -40,9 +42,28 @@ impl Document {
     }
 }
 
-/// Reads every non-empty document of a YAML (or JSON) stream.
+/// How plain (unquoted) scalars resolve to booleans.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Schema {
+    /// As kubectl reads YAML (YAML 1.1): `yes`, `no`, `on`, `off`, `y` and `n` are booleans.
+    #[default]
+    Kubectl,
+    /// As kustomize and kpt read YAML (kyaml, YAML 1.2 core schema): only `true` and `false`
+    /// (in any of their three spellings) are booleans; `yes`, `on`, `y` and friends stay strings.
+    /// Numbers resolve as kyaml resolves them: `0755` is still octal.
+    Kyaml,
+}
+
+/// Reads every non-empty document of a YAML (or JSON) stream, resolving scalars as kubectl does.
 pub fn load_documents(text: &str) -> Result<Vec<Document>, Error> {
+    load_documents_with(text, Schema::Kubectl)
+}
+
+/// Reads every non-empty document of a YAML (or JSON) stream with the given scalar schema.
+pub fn load_documents_with(text: &str, schema: Schema) -> Result<Vec<Document>, Error> {
     let mut loader = Loader {
+        schema,
         parser: Parser::new_from_str(text),
         anchors: BTreeMap::new(),
         locations: BTreeMap::new(),
@@ -81,6 +102,7 @@ pub fn load_documents(text: &str) -> Result<Vec<Document>, Error> {
 }
 
 struct Loader<'a> {
+    schema: Schema,
     parser: Parser<'a, serde_saphyr::granit_parser::StrInput<'a>>,
     anchors: BTreeMap<usize, Value>,
     locations: BTreeMap<String, Location>,
@@ -101,7 +123,10 @@ impl<'a> Loader<'a> {
                 let tag = tag
                     .as_ref()
                     .and_then(|t| t.core_suffix().map(str::to_owned));
-                (resolve_scalar(&text, style, tag.as_deref()), anchor)
+                (
+                    resolve_scalar(&text, style, tag.as_deref(), self.schema),
+                    anchor,
+                )
             }
             Event::Alias(id) => {
                 let v = self
@@ -216,28 +241,30 @@ fn scan_error(e: &ScanError) -> Error {
 }
 
 /// Resolves a scalar the way kubectl's YAML reader does.
-fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&str>) -> Value {
+fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&str>, schema: Schema) -> Value {
     match tag {
         Some("str") => return Value::String(text.to_owned()),
         Some("null") => return Value::Null,
         Some("bool") | Some("int") | Some("float") => {
-            return resolve_plain(text).unwrap_or_else(|| Value::String(text.to_owned()));
+            return resolve_plain(text, schema).unwrap_or_else(|| Value::String(text.to_owned()));
         }
         _ => {}
     }
     if style != ScalarStyle::Plain {
         return Value::String(text.to_owned());
     }
-    resolve_plain(text).unwrap_or_else(|| Value::String(text.to_owned()))
+    resolve_plain(text, schema).unwrap_or_else(|| Value::String(text.to_owned()))
 }
 
-fn resolve_plain(text: &str) -> Option<Value> {
+fn resolve_plain(text: &str, schema: Schema) -> Option<Value> {
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Some(Value::Null),
-        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "true" | "True" | "TRUE" => {
+        "true" | "True" | "TRUE" => return Some(Value::Bool(true)),
+        "false" | "False" | "FALSE" => return Some(Value::Bool(false)),
+        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" if schema == Schema::Kubectl => {
             return Some(Value::Bool(true));
         }
-        "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "false" | "False" | "FALSE" => {
+        "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" if schema == Schema::Kubectl => {
             return Some(Value::Bool(false));
         }
         _ => {}
@@ -334,6 +361,20 @@ mod tests {
         assert_eq!(v["g"], serde_json::json!(42));
         assert_eq!(v["h"], serde_json::json!(-7));
         assert_eq!(v["i"], Value::Bool(true));
+    }
+
+    #[test]
+    fn kyaml_schema_keeps_yaml_1_1_booleans_as_strings() {
+        let text = "a: yes\nb: on\nc: y\nd: true\ne: False\nf: 0755\ng: ~\nh: No\n";
+        let v = load_documents_with(text, Schema::Kyaml)
+            .unwrap()
+            .remove(0)
+            .value;
+        assert_eq!(
+            v,
+            serde_json::json!({"a": "yes", "b": "on", "c": "y", "d": true, "e": false,
+                               "f": 493, "g": null, "h": "No"})
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 mod cli;
 mod golden;
+mod krm;
 mod props;
 mod upstream;
 

@@ -1,0 +1,649 @@
+//! The KRM function end to end: contract tests on the ResourceLists kustomize sends, and the
+//! real `kpt` running the binary on a copy of `examples/kpt`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use base64::Engine as _;
+use eventbus_gen::yaml::{self, Schema};
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_eventbus-gen");
+const SEED: &str = "a-seed-for-the-krm-tests-0123456789";
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(Path::new(ROOT).join("fixtures/krm").join(name)).unwrap()
+}
+
+/// Runs the binary with no arguments (as kustomize does), stdin piped, a clean environment.
+fn run(input: &str, seed: Option<&str>) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.env_remove("EVENTBUS_GEN_SEED")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(s) = seed {
+        cmd.env("EVENTBUS_GEN_SEED", s);
+    }
+    let mut child = cmd.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn parse(text: &str) -> Value {
+    let mut docs = yaml::load_documents_with(text, Schema::Kyaml).unwrap();
+    assert_eq!(docs.len(), 1, "one ResourceList expected:\n{text}");
+    docs.remove(0).value
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn items(list: &Value) -> &Vec<Value> {
+    list["items"].as_array().unwrap()
+}
+
+fn ann<'a>(item: &'a Value, key: &str) -> Option<&'a str> {
+    item["metadata"]["annotations"][key].as_str()
+}
+
+fn kinds(list: &Value) -> Vec<String> {
+    items(list)
+        .iter()
+        .map(|i| {
+            format!(
+                "{}/{}",
+                i["kind"].as_str().unwrap(),
+                i["metadata"]["name"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+fn results(list: &Value, severity: &str) -> Vec<Value> {
+    list["results"]
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .filter(|r| r["severity"] == severity)
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The token in a rendered client Secret.
+fn client_token(list: &Value) -> String {
+    let secret = items(list)
+        .iter()
+        .find(|i| i["kind"] == "Secret" && i["metadata"]["name"] == "eventbus-default-client")
+        .expect("client Secret");
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(secret["data"]["client-auth"].as_str().unwrap())
+        .unwrap();
+    let text = String::from_utf8(raw).unwrap();
+    text.trim_start_matches("token: \"")
+        .trim_end_matches('"')
+        .to_owned()
+}
+
+#[test]
+fn kustomize_generator_appends_the_objects_of_its_config_bus() {
+    let out = run(&fixture("kustomize-generator.yaml"), Some(SEED));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list = parse(&stdout(&out));
+    assert_eq!(
+        kinds(&list),
+        [
+            "Service/eventbus-default-stan-svc",
+            "ConfigMap/eventbus-default-stan-configmap",
+            "Secret/eventbus-default-server",
+            "Secret/eventbus-default-client",
+            "StatefulSet/eventbus-default-stan",
+            "PodDisruptionBudget/eventbus-default-pdb",
+            "EventBus/default",
+        ],
+        "the local-config copy of the config is left out"
+    );
+    for (index, item) in items(&list).iter().enumerate() {
+        assert_eq!(ann(item, "config.kubernetes.io/function"), None);
+        assert_eq!(ann(item, "config.kubernetes.io/local-config"), None);
+        assert_eq!(ann(item, "eventbus-gen/options"), None);
+        assert_eq!(
+            ann(item, "internal.config.kubernetes.io/id"),
+            None,
+            "no invented ids"
+        );
+        let path = "rendered/argo-events/eventbus-default.yaml";
+        assert_eq!(ann(item, "internal.config.kubernetes.io/path"), Some(path));
+        assert_eq!(ann(item, "config.kubernetes.io/path"), Some(path));
+        assert_eq!(
+            ann(item, "internal.config.kubernetes.io/index"),
+            Some(&*index.to_string())
+        );
+        assert_eq!(
+            ann(item, "config.kubernetes.io/index"),
+            Some(&*index.to_string())
+        );
+        // The options annotation reached the render.
+        assert_eq!(
+            item["metadata"]["labels"]["app.kubernetes.io/part-of"],
+            "events"
+        );
+    }
+    let companion = &items(&list)[6];
+    assert_eq!(ann(companion, "eventbus-gen/companion"), Some("true"));
+    assert_eq!(
+        companion["spec"]["nats"]["exotic"]["url"],
+        "nats://eventbus-default-stan-svc:4222"
+    );
+    assert!(results(&list, "error").is_empty() && results(&list, "warning").is_empty());
+    assert_eq!(results(&list, "info").len(), 1);
+    assert_eq!(
+        list["functionConfig"]["kind"], "EventBus",
+        "the config is echoed"
+    );
+    assert!(!stderr(&out).contains(&client_token(&list)));
+}
+
+#[test]
+fn kustomize_transformer_replaces_the_bus_and_passes_the_rest_through() {
+    let input = fixture("kustomize-transformer.yaml");
+    let out = run(&input, Some(SEED));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list = parse(&stdout(&out));
+    let before = parse(&input);
+    assert_eq!(
+        kinds(&list),
+        [
+            "ConfigMap/sensor-settings",
+            "EventBus/default",
+            "Service/eventbus-default-stan-svc",
+            "ConfigMap/eventbus-default-stan-configmap",
+            "Secret/eventbus-default-server",
+            "Secret/eventbus-default-client",
+            "StatefulSet/eventbus-default-stan",
+        ],
+        "podDisruptionBudget: false in the typed config"
+    );
+    // Untouched, annotations and the YAML 1.2 string "yes" included.
+    assert_eq!(items(&list)[0], items(&before)[0]);
+    assert!(stdout(&out).contains("    enabled: \"yes\"\n"));
+    // The companion takes the bus's place and keeps kustomize's bookkeeping.
+    let companion = &items(&list)[1];
+    let bus = &items(&before)[1];
+    assert_eq!(ann(companion, "eventbus-gen/companion"), Some("true"));
+    assert!(companion["spec"]["nats"]["native"].is_null());
+    for key in [
+        "kustomize.config.k8s.io/id",
+        "config.kubernetes.io/index",
+        "internal.config.kubernetes.io/index",
+        "internal.config.kubernetes.io/annotations-migration-resource-id",
+        "internal.config.kubernetes.io/id",
+        "config.k8s.io/id",
+        "team.example.com/owner",
+    ] {
+        assert_eq!(ann(companion, key), ann(bus, key), "{key}");
+    }
+    // The owner's own annotation is not spread to the rendered objects' ids.
+    for item in &items(&list)[2..] {
+        assert_eq!(ann(item, "kustomize.config.k8s.io/id"), None);
+        assert_eq!(ann(item, "config.k8s.io/id"), None);
+    }
+}
+
+#[test]
+fn existing_secrets_keep_their_token_without_a_seed_and_nothing_moves() {
+    let input = fixture("existing-secrets.yaml");
+    let out = run(&input, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list = parse(&stdout(&out));
+    assert_eq!(
+        client_token(&list),
+        "KeptFromTheClusterTokenAbcdefghijklmnopqrstuvwxyz0123456789ABCD"
+    );
+    let before = parse(&input);
+    // The Secrets are updated in place: same position, same file, same ids.
+    for i in [1, 2] {
+        assert_eq!(
+            items(&list)[i]["metadata"]["name"],
+            items(&before)[i]["metadata"]["name"]
+        );
+        for key in [
+            "internal.config.kubernetes.io/path",
+            "config.kubernetes.io/index",
+            "config.k8s.io/id",
+        ] {
+            assert_eq!(ann(&items(&list)[i], key), ann(&items(&before)[i], key));
+        }
+    }
+    let server = String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(items(&list)[1]["data"]["auth"].as_str().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(server.contains("KeptFromTheClusterTokenAbcdefghijklmnopqrstuvwxyz0123456789ABCD"));
+    assert!(!stderr(&out).contains("KeptFromTheCluster"));
+    // Running on its own output changes nothing, byte for byte.
+    let again = run(&stdout(&out), None);
+    assert!(again.status.success(), "{}", stderr(&again));
+    let again_list = parse(&stdout(&again));
+    assert_eq!(items(&again_list), items(&list));
+}
+
+#[test]
+fn derived_tokens_are_stable_per_seed_and_output_is_deterministic() {
+    let input = fixture("kustomize-generator.yaml");
+    let a = run(&input, Some(SEED));
+    let b = run(&input, Some(SEED));
+    assert!(a.status.success() && b.status.success());
+    assert_eq!(a.stdout, b.stdout, "byte-identical output");
+    // The explicit subcommand behaves exactly like the bare invocation kustomize uses.
+    let mut child = Command::new(BIN)
+        .arg("krm")
+        .env("EVENTBUS_GEN_SEED", SEED)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    assert_eq!(child.wait_with_output().unwrap().stdout, a.stdout);
+    let c = run(&input, Some("another-seed-of-enough-length-42"));
+    let (ta, tc) = (
+        client_token(&parse(&stdout(&a))),
+        client_token(&parse(&stdout(&c))),
+    );
+    assert_eq!(ta.len(), 64);
+    assert_ne!(ta, tc);
+}
+
+#[test]
+fn running_on_its_own_output_changes_nothing() {
+    let first = run(&fixture("kustomize-transformer.yaml"), Some(SEED));
+    assert!(first.status.success());
+    // No seed the second time: nothing is rendered again, so none is needed.
+    let second = run(&stdout(&first), None);
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert_eq!(
+        items(&parse(&stdout(&second))),
+        items(&parse(&stdout(&first)))
+    );
+}
+
+#[test]
+fn no_token_source_is_an_error_result_and_the_items_stay_unchanged() {
+    let input = fixture("existing-secrets.yaml");
+    // Drop the two Secrets: no seed, no Secrets, no random tokens.
+    let mut list = parse(&input);
+    list["items"].as_array_mut().unwrap().truncate(1);
+    let input = serde_json::to_string(&list).unwrap();
+    let out = run(&input, None);
+    assert_eq!(out.status.code(), Some(1));
+    let out_list = parse(&stdout(&out));
+    assert_eq!(items(&out_list), items(&list), "input items, unchanged");
+    let errors = results(&out_list, "error");
+    assert_eq!(errors.len(), 1);
+    let e = &errors[0];
+    assert_eq!(e["field"]["path"], "spec.nats.native.auth");
+    assert_eq!(
+        e["resourceRef"],
+        json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "EventBus", "name": "default", "namespace": "argo-events"})
+    );
+    assert_eq!(e["file"], json!({"path": "eventbus.yaml"}));
+    let message = e["message"].as_str().unwrap();
+    for way in [
+        "EVENTBUS_GEN_SEED",
+        "seedFile",
+        "eventbus-default-server",
+        "randomTokens",
+    ] {
+        assert!(message.contains(way), "{way}: {message}");
+    }
+    assert!(stderr(&out).contains("error: EventBus/argo-events/default spec.nats.native.auth"));
+}
+
+#[test]
+fn random_tokens_from_configmap_data_warn() {
+    let mut list = parse(&fixture("existing-secrets.yaml"));
+    list["items"].as_array_mut().unwrap().truncate(1);
+    list["functionConfig"] = json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "function-input"},
+        "data": {"randomTokens": "true", "metrics": "false", "images.natsStreaming": "r.example/stan:1"}});
+    let out = run(&serde_json::to_string(&list).unwrap(), None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out_list = parse(&stdout(&out));
+    let warnings = results(&out_list, "warning");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("every render changes it")
+    );
+    let sts = items(&out_list)
+        .iter()
+        .find(|i| i["kind"] == "StatefulSet")
+        .unwrap();
+    let containers = sts["spec"]["template"]["spec"]["containers"]
+        .as_array()
+        .unwrap();
+    assert_eq!(containers.len(), 1, "metrics: false");
+    assert_eq!(containers[0]["image"], "r.example/stan:1");
+    assert!(stderr(&out).contains("warning: EventBus/argo-events/default"));
+}
+
+#[test]
+fn configuration_errors_name_the_field_and_the_accepted_forms() {
+    let mut list = parse(&fixture("existing-secrets.yaml"));
+    list["functionConfig"] = json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "opts"}, "data": {"podDisruptionBudgett": "false"}});
+    let out = run(&serde_json::to_string(&list).unwrap(), None);
+    assert_eq!(out.status.code(), Some(1));
+    let e = &results(&parse(&stdout(&out)), "error")[0];
+    assert_eq!(e["field"]["path"], "data.podDisruptionBudgett");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("podDisruptionBudget")
+    );
+
+    list["functionConfig"] = json!({"apiVersion": "fn.eventbus-gen.dev/v1alpha1",
+        "kind": "EventBusRenderOptions", "metadata": {"name": "opts"},
+        "spec": {"namespace": "Not_A_Namespace"}});
+    let out = run(&serde_json::to_string(&list).unwrap(), None);
+    assert_eq!(out.status.code(), Some(1));
+    let e = &results(&parse(&stdout(&out)), "error")[0];
+    assert_eq!(e["field"]["path"], "spec.namespace");
+    assert_eq!(e["resourceRef"]["kind"], "EventBusRenderOptions");
+
+    list["functionConfig"] = json!({"apiVersion": "example.com/v1", "kind": "Other",
+        "metadata": {"name": "x"}});
+    let out = run(&serde_json::to_string(&list).unwrap(), None);
+    assert_eq!(out.status.code(), Some(1));
+    let e = &results(&parse(&stdout(&out)), "error")[0];
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("EventBusRenderOptions")
+    );
+    assert_eq!(items(&parse(&stdout(&out))), items(&list));
+}
+
+#[test]
+fn input_that_is_not_a_resource_list_fails_with_a_resource_list() {
+    for input in [
+        "kind: ConfigMap\nmetadata: {name: a}\n",
+        "a: [1, 2\n",
+        "---\na: 1\n---\nb: 2\n",
+    ] {
+        let out = run(input, None);
+        assert_eq!(out.status.code(), Some(1), "{input}");
+        let list = parse(&stdout(&out));
+        assert_eq!(list["kind"], "ResourceList");
+        assert_eq!(results(&list, "error").len(), 1);
+        assert!(stderr(&out).starts_with("eventbus-gen: error: "));
+    }
+}
+
+// ---- the real kpt ----
+
+fn kpt() -> Command {
+    let found = Command::new("kpt").arg("version").output();
+    assert!(
+        found.is_ok_and(|o| o.status.success()),
+        "kpt is not installed or does not run; the KRM end-to-end tests need it on PATH"
+    );
+    let mut cmd = Command::new("kpt");
+    // `exec: eventbus-gen` in the Kptfile is looked up on PATH.
+    let bin_dir = Path::new(BIN).parent().unwrap();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut dirs = vec![bin_dir.to_path_buf()];
+    dirs.extend(std::env::split_paths(&path));
+    cmd.env("PATH", std::env::join_paths(dirs).unwrap())
+        .env_remove("EVENTBUS_GEN_SEED");
+    cmd
+}
+
+/// A fresh copy of examples/kpt in a temporary directory.
+fn package(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("eventbus-gen-it-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_dir(&Path::new(ROOT).join("examples/kpt"), &dir);
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Every file of a directory, by relative path, with its bytes.
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                let rel = p.strip_prefix(base).unwrap().to_string_lossy().into_owned();
+                out.push((rel, std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+fn check(o: &Output) -> String {
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(o.status.success(), "kpt failed:\n{text}");
+    text
+}
+
+fn rendered_kinds(dir: &Path) -> Vec<String> {
+    let text =
+        std::fs::read_to_string(dir.join("rendered/argo-events/eventbus-default.yaml")).unwrap();
+    yaml::load_documents_with(&text, Schema::Kyaml)
+        .unwrap()
+        .into_iter()
+        .map(|d| d.value["kind"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn kpt_fn_render_renders_the_package_and_a_second_run_changes_nothing() {
+    let dir = package("render");
+    let out = kpt()
+        .args(["fn", "render", "--allow-exec"])
+        .arg(&dir)
+        .env("EVENTBUS_GEN_SEED", SEED)
+        .output()
+        .unwrap();
+    let text = check(&out);
+    assert!(text.contains("[PASS] \"eventbus-gen\""), "{text}");
+    assert_eq!(
+        rendered_kinds(&dir),
+        [
+            "Service",
+            "ConfigMap",
+            "Secret",
+            "Secret",
+            "StatefulSet",
+            "PodDisruptionBudget",
+            "EventBus"
+        ]
+    );
+    let rendered =
+        std::fs::read_to_string(dir.join("rendered/argo-events/eventbus-default.yaml")).unwrap();
+    assert!(
+        !rendered.contains("config.kubernetes.io/"),
+        "kpt strips the wire annotations"
+    );
+    assert!(
+        rendered.contains("app.kubernetes.io/part-of: events"),
+        "options from configPath"
+    );
+    // The source bus stays as written (local-config), comments included.
+    assert_eq!(
+        std::fs::read(dir.join("eventbus.yaml")).unwrap(),
+        std::fs::read(Path::new(ROOT).join("examples/kpt/eventbus.yaml")).unwrap()
+    );
+    let first = snapshot(&dir);
+    // Again, this time without the seed: the Secrets in the package keep the token.
+    let out = kpt()
+        .args(["fn", "render", "--allow-exec"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    check(&out);
+    assert_eq!(
+        snapshot(&dir),
+        first,
+        "the second render must leave every file byte-identical"
+    );
+    // Options from `kpt fn eval ... -- key=value`: the PodDisruptionBudget goes away.
+    let out = kpt()
+        .args(["fn", "eval"])
+        .arg(&dir)
+        .args(["--exec", "eventbus-gen", "--", "podDisruptionBudget=false"])
+        .output()
+        .unwrap();
+    check(&out);
+    assert_eq!(
+        rendered_kinds(&dir),
+        [
+            "Service",
+            "ConfigMap",
+            "Secret",
+            "Secret",
+            "StatefulSet",
+            "EventBus"
+        ]
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn kpt_fn_eval_replaces_a_plain_bus_by_its_companion() {
+    let dir = package("eval");
+    // Without local-config the native bus is replaced in its file by the companion.
+    let bus = std::fs::read_to_string(dir.join("eventbus.yaml")).unwrap();
+    let plain = bus.replace(
+        "  annotations:\n    config.kubernetes.io/local-config: \"true\"\n",
+        "",
+    );
+    assert_ne!(plain, bus);
+    std::fs::write(dir.join("eventbus.yaml"), plain).unwrap();
+    let eval = || {
+        kpt()
+            .args(["fn", "eval"])
+            .arg(&dir)
+            .arg("--exec")
+            .arg(BIN)
+            .arg("--fn-config")
+            .arg(dir.join("render-options.yaml"))
+            .env("EVENTBUS_GEN_SEED", SEED)
+            .output()
+            .unwrap()
+    };
+    check(&eval());
+    assert_eq!(
+        rendered_kinds(&dir),
+        [
+            "Service",
+            "ConfigMap",
+            "Secret",
+            "Secret",
+            "StatefulSet",
+            "PodDisruptionBudget"
+        ]
+    );
+    let bus = std::fs::read_to_string(dir.join("eventbus.yaml")).unwrap();
+    assert!(bus.contains("eventbus-gen/companion: \"true\""), "{bus}");
+    assert!(bus.contains("exotic:") && !bus.contains("native:"), "{bus}");
+    let first = snapshot(&dir);
+    check(&eval());
+    assert_eq!(
+        snapshot(&dir),
+        first,
+        "the second eval must leave every file byte-identical"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn kpt_fails_on_a_bad_spec_shows_the_error_and_leaves_the_files_unchanged() {
+    let dir = package("bad");
+    let bus = std::fs::read_to_string(dir.join("eventbus.yaml")).unwrap();
+    std::fs::write(
+        dir.join("eventbus.yaml"),
+        bus.replace("auth: token", "auth: password"),
+    )
+    .unwrap();
+    let before = snapshot(&dir);
+    let results = dir.with_extension("results");
+    let _ = std::fs::remove_dir_all(&results);
+    std::fs::create_dir_all(&results).unwrap();
+    let out = kpt()
+        .args(["fn", "render", "--allow-exec"])
+        .arg(&dir)
+        .arg("--results-dir")
+        .arg(&results)
+        .env("EVENTBUS_GEN_SEED", SEED)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("[FAIL] \"eventbus-gen\""), "{text}");
+    assert!(
+        text.contains("[error] argoproj.io/v1alpha1/EventBus/argo-events/default spec.nats.native.auth: \"password\" is not allowed"),
+        "{text}"
+    );
+    let recorded = std::fs::read_to_string(results.join("results.yaml")).unwrap();
+    assert!(recorded.contains("path: eventbus.yaml"), "{recorded}");
+    assert_eq!(
+        snapshot(&dir),
+        before,
+        "a failed render must not touch the package"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(&results).unwrap();
+}
