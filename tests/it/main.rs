@@ -1,1 +1,2 @@
 //! End-to-end tests: fixtures against snapshots, the binary, and properties.
+mod jetstream;
