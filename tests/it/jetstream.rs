@@ -138,8 +138,8 @@ fn nats_server() -> Option<PathBuf> {
 }
 
 /// Writes the bus's config and Secret files into a fresh directory, with the pod paths moved
-/// there, and runs `nats-server -t` on it.
-fn check_with_nats_server(server: &Path, bus: &JsBus, label: &str) {
+/// there; returns the directory.
+fn write_bus_files(bus: &JsBus, label: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("nats-conf")
         .join(format!("{label}-{}-{}", bus.namespace, bus.name));
@@ -164,6 +164,12 @@ fn check_with_nats_server(server: &Path, bus: &JsBus, label: &str) {
         let text = String::from_utf8(bus.server[key].clone()).unwrap();
         std::fs::write(dir.join(file), relocate(&text)).unwrap();
     }
+    dir
+}
+
+/// Runs `nats-server -t` on the bus's files.
+fn check_with_nats_server(server: &Path, bus: &JsBus, label: &str) {
+    let dir = write_bus_files(bus, label);
     let out = Command::new(server)
         .args(["-t", "-c"])
         .arg(dir.join("nats-js.conf"))
@@ -535,4 +541,39 @@ fn random_credentials_change_on_every_render_and_warn() {
     assert!(a.status.success() && b.status.success());
     assert_ne!(a.stdout, b.stdout);
     assert!(String::from_utf8_lossy(&a.stderr).contains("random"));
+}
+
+#[test]
+fn a_single_node_bus_starts_with_its_certificates() {
+    let Some(server) = nats_server() else { return };
+    let yaml = render_ok(&["render", "fixtures/jetstream/single-replica.yaml"]);
+    let bus = jetstream_buses(&documents(&yaml)).pop().unwrap();
+    let dir = write_bus_files(&bus, "start");
+    // A private network namespace: nothing listens on or leaves the host's network.
+    let script = format!(
+        "ip link set lo up && exec timeout 3 {} -c {}/nats-js.conf -a 127.0.0.1",
+        server.display(),
+        dir.display()
+    );
+    let out = Command::new("unshare")
+        .args(["-n", "sh", "-c", &script])
+        .env("POD_NAME", "eventbus-single-js-0")
+        .output();
+    let Ok(out) = out else {
+        eprintln!("unshare is not available: the start-up check is skipped");
+        return;
+    };
+    let log = String::from_utf8_lossy(&out.stderr);
+    if log.contains("Operation not permitted") || log.contains("unshare failed") {
+        eprintln!("no private network namespace here: the start-up check is skipped");
+        return;
+    }
+    for line in [
+        "TLS required for client connections",
+        "Server is ready",
+        "Starting JetStream",
+    ] {
+        assert!(log.contains(line), "{line}: {log}");
+    }
+    assert!(!log.contains("[ERR]") && !log.contains("[FTL]"), "{log}");
 }
