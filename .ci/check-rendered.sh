@@ -11,8 +11,9 @@ rm -rf "$out" && mkdir -p "$out/objects" "$out/nats"
 export EVENTBUS_GEN_SEED="eventbus-gen CI seed, not a secret"
 
 rendered=0
-for f in fixtures/*.yaml fixtures/*.json fixtures/real-world/*.yaml; do
-  args=(render --namespace argo-events --quiet -o "$out/objects/$(basename "${f%.*}")")
+for f in fixtures/*.yaml fixtures/*.json fixtures/jetstream/*.yaml fixtures/real-world/*.yaml; do
+  name=$(basename "$(dirname "$f")")-$(basename "${f%.*}")
+  args=(render --namespace argo-events --quiet -o "$out/objects/$name")
   opts=$(sed -n 's/^# eventbus-gen-options: //p' "$f")
   if [[ -n $opts ]]; then
     printf '%s\n' "$opts" > "$out/options.json"
@@ -24,7 +25,7 @@ for f in fixtures/*.yaml fixtures/*.json fixtures/real-world/*.yaml; do
 done
 files=$(find "$out/objects" -name '*.yaml' | sort)
 echo "rendered $rendered fixtures into $(wc -l <<<"$files") object files"
-[[ $rendered -ge 20 ]] || { echo "too few fixtures rendered: $rendered" >&2; exit 1; }
+[[ $rendered -ge 35 ]] || { echo "too few fixtures rendered: $rendered" >&2; exit 1; }
 
 # shellcheck disable=SC2086
 kubernetes-validate --strict --quiet --no-warn -k 1.33 $files

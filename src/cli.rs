@@ -67,6 +67,21 @@ pub struct OptionArgs {
     /// Exporter image of NATS Streaming buses [default: natsio/prometheus-nats-exporter:0.8.0].
     #[arg(long, value_name = "IMAGE")]
     image_stan_metrics_exporter: Option<String>,
+    /// NATS server image of JetStream buses [default: from the version table].
+    #[arg(long, value_name = "IMAGE")]
+    image_nats: Option<String>,
+    /// Exporter image of JetStream buses [default: from the version table].
+    #[arg(long, value_name = "IMAGE")]
+    image_jetstream_metrics_exporter: Option<String>,
+    /// Config reloader image of JetStream buses [default: from the version table].
+    #[arg(long, value_name = "IMAGE")]
+    image_config_reloader: Option<String>,
+    /// Start of the JetStream certificates' validity, UTC [default: 2025-01-01T00:00:00Z].
+    #[arg(long, value_name = "TIME")]
+    cert_not_before: Option<String>,
+    /// End of the JetStream certificates' validity, UTC [default: 9999-12-31T23:59:59Z].
+    #[arg(long, value_name = "TIME")]
+    cert_not_after: Option<String>,
     /// Label added to every rendered object (repeatable).
     #[arg(long = "label", value_name = "KEY=VALUE", value_parser = key_value)]
     labels: Vec<(String, String)>,
@@ -165,6 +180,24 @@ impl OptionArgs {
         }
         if let Some(i) = &self.image_stan_metrics_exporter {
             o.images.stan_metrics_exporter = Some(i.clone());
+        }
+        for (flag, image) in [
+            (&self.image_nats, &mut o.images.nats),
+            (
+                &self.image_jetstream_metrics_exporter,
+                &mut o.images.jetstream_metrics_exporter,
+            ),
+            (&self.image_config_reloader, &mut o.images.config_reloader),
+        ] {
+            if let Some(i) = flag {
+                *image = Some(i.clone());
+            }
+        }
+        if let Some(t) = &self.cert_not_before {
+            o.certificate_validity.not_before = t.clone();
+        }
+        if let Some(t) = &self.cert_not_after {
+            o.certificate_validity.not_after = t.clone();
         }
         o.common_labels.extend(self.labels.iter().cloned());
         o.common_annotations

@@ -67,6 +67,17 @@ pub fn derive(seed: &Seed, purpose: &str, length: usize) -> SecretString {
     SecretString(out)
 }
 
+/// 32 bytes derived from the seed, a purpose string and an attempt counter (the same HMAC-SHA256
+/// block [`derive`] draws its characters from). Used for key material and serials.
+pub(crate) fn derive_bytes(seed: &Seed, purpose: &str, counter: u32) -> [u8; 32] {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(seed.bytes()).expect("HMAC takes keys of any length");
+    mac.update(b"eventbus-gen/v1\0");
+    mac.update(purpose.as_bytes());
+    mac.update(&counter.to_be_bytes());
+    mac.finalize().into_bytes().into()
+}
+
 /// `length` random characters of `[a-zA-Z0-9]` from the operating system's CSPRNG.
 pub fn random(length: usize) -> SecretString {
     SecretString(Alphanumeric.sample_string(&mut rand::rng(), length))

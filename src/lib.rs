@@ -37,6 +37,7 @@
 
 #![deny(missing_docs)]
 
+mod certs;
 mod credentials;
 mod error;
 mod fields;
@@ -46,6 +47,7 @@ mod output;
 mod parse;
 mod plan;
 mod render;
+mod stream_config;
 mod templates;
 mod validate;
 mod values;
@@ -57,11 +59,14 @@ pub mod yaml;
 
 pub use credentials::{SecretString, derive as derive_secret};
 pub use error::{Error, ErrorKind, Errors, Location, Warning};
-pub use names::StanNames;
-pub use options::{Images, MIN_SEED_LEN, RenderOptions, Seed};
+pub use names::{JetStreamNames, StanNames};
+pub use options::{
+    CertificateValidity, DEFAULT_NOT_AFTER, DEFAULT_NOT_BEFORE, Images, JetStreamVersion,
+    MIN_SEED_LEN, RenderOptions, Seed,
+};
 pub use output::{to_yaml, to_yaml_stream, write_yaml_stream};
 pub use parse::{DocumentKind, Parsed, ParsedBus, document_kind, parse, parse_documents};
-pub use plan::{Plan, PlanKind, StanAuth, StanPlan};
+pub use plan::{JetStreamPlan, Plan, PlanKind, StanAuth, StanPlan};
 pub use render::COMPANION_ANNOTATION;
 pub use render::{Object, Rendered, RenderedBus, render};
 pub use validate::{DEFAULT_STAN_IMAGE, DEFAULT_STAN_METRICS_IMAGE, MAX_REPLICAS, validate};

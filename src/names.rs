@@ -98,6 +98,84 @@ impl StanNames {
     }
 }
 
+/// Names of the NATS JetStream objects of bus `n`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JetStreamNames {
+    /// Bus name.
+    pub bus: String,
+}
+
+impl JetStreamNames {
+    /// Names for bus `bus`.
+    pub fn new(bus: &str) -> Self {
+        JetStreamNames {
+            bus: bus.to_owned(),
+        }
+    }
+    /// `eventbus-<n>-js-svc`.
+    pub fn service(&self) -> String {
+        format!("eventbus-{}-js-svc", self.bus)
+    }
+    /// `eventbus-<n>-js-config`.
+    pub fn config_map(&self) -> String {
+        format!("eventbus-{}-js-config", self.bus)
+    }
+    /// `eventbus-<n>-js-server`.
+    pub fn server_secret(&self) -> String {
+        format!("eventbus-{}-js-server", self.bus)
+    }
+    /// `eventbus-<n>-js-client-auth`.
+    pub fn client_secret(&self) -> String {
+        format!("eventbus-{}-js-client-auth", self.bus)
+    }
+    /// `eventbus-<n>-js`.
+    pub fn stateful_set(&self) -> String {
+        format!("eventbus-{}-js", self.bus)
+    }
+    /// `eventbus-<n>-pdb` (the name the upstream docs recommend).
+    pub fn pdb(&self) -> String {
+        format!("eventbus-{}-pdb", self.bus)
+    }
+    /// `eventbus-<n>-js-vol`: the volume claim template, so claims are
+    /// `eventbus-<n>-js-vol-eventbus-<n>-js-<i>`.
+    pub fn volume(&self) -> String {
+        format!("eventbus-{}-js-vol", self.bus)
+    }
+    /// Pod `i` of the StatefulSet.
+    pub fn pod(&self, i: i32) -> String {
+        format!("{}-{i}", self.stateful_set())
+    }
+    /// Route of pod `i`: `nats://<pod>.<svc>.<ns>.svc:6222`.
+    pub fn route(&self, i: i32, namespace: &str) -> String {
+        format!(
+            "nats://{}.{}.{namespace}.svc:{CLUSTER_PORT}",
+            self.pod(i),
+            self.service()
+        )
+    }
+    /// Client URL: `nats://eventbus-<n>-js-svc.<ns>.svc:4222`.
+    pub fn client_url(&self, namespace: &str) -> String {
+        format!("nats://{}.{namespace}.svc:{CLIENT_PORT}", self.service())
+    }
+    /// DNS names of the client-facing certificate (and its CA).
+    pub fn server_dns_names(&self, namespace: &str) -> Vec<String> {
+        vec![
+            format!("{}.{namespace}.svc.cluster.local", self.service()),
+            format!("{}.{namespace}.svc", self.service()),
+        ]
+    }
+    /// DNS names of the route certificate (and its CA): every pod behind the Service.
+    pub fn cluster_dns_names(&self, namespace: &str) -> Vec<String> {
+        vec![
+            format!("*.{}.{namespace}.svc.cluster.local", self.service()),
+            format!("*.{}.{namespace}.svc", self.service()),
+        ]
+    }
+}
+
+/// Key of the JetStream ConfigMap holding `nats-js.conf`.
+pub const JETSTREAM_CONFIG_KEY: &str = "nats-js";
+
 /// Key of the server Secret holding `auth.conf`.
 pub const SERVER_AUTH_KEY: &str = "auth";
 /// Key of the client Secret holding the client credentials.
@@ -124,5 +202,38 @@ mod tests {
             "nats://eventbus-default-stan-2.eventbus-default-stan-svc.argo-events.svc:6222"
         );
         assert_eq!(n.client_url(), "nats://eventbus-default-stan-svc:4222");
+    }
+
+    #[test]
+    fn jetstream_names_match_upstream() {
+        let n = JetStreamNames::new("default");
+        assert_eq!(n.service(), "eventbus-default-js-svc");
+        assert_eq!(n.config_map(), "eventbus-default-js-config");
+        assert_eq!(n.server_secret(), "eventbus-default-js-server");
+        assert_eq!(n.client_secret(), "eventbus-default-js-client-auth");
+        assert_eq!(n.stateful_set(), "eventbus-default-js");
+        assert_eq!(n.volume(), "eventbus-default-js-vol");
+        assert_eq!(
+            n.route(1, "argo-events"),
+            "nats://eventbus-default-js-1.eventbus-default-js-svc.argo-events.svc:6222"
+        );
+        assert_eq!(
+            n.client_url("argo-events"),
+            "nats://eventbus-default-js-svc.argo-events.svc:4222"
+        );
+        assert_eq!(
+            n.server_dns_names("ns"),
+            [
+                "eventbus-default-js-svc.ns.svc.cluster.local",
+                "eventbus-default-js-svc.ns.svc"
+            ]
+        );
+        assert_eq!(
+            n.cluster_dns_names("ns"),
+            [
+                "*.eventbus-default-js-svc.ns.svc.cluster.local",
+                "*.eventbus-default-js-svc.ns.svc"
+            ]
+        );
     }
 }

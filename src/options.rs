@@ -49,6 +49,12 @@ pub struct RenderOptions {
     #[serde(skip)]
     #[cfg_attr(feature = "schema", schemars(skip))]
     pub existing_secrets: Vec<Secret>,
+    /// JetStream versions added to the built-in table (the one the Argo Events controller ships,
+    /// see [`JetStreamVersion::defaults`]); an entry with a version already in the table
+    /// replaces it. Same fields as the controller config's `eventBus.jetstream.versions`.
+    pub jetstream_versions: Vec<JetStreamVersion>,
+    /// Validity window of the JetStream TLS certificates.
+    pub certificate_validity: CertificateValidity,
 }
 
 impl Default for RenderOptions {
@@ -66,6 +72,8 @@ impl Default for RenderOptions {
             seed_file: None,
             seed: None,
             existing_secrets: Vec::new(),
+            jetstream_versions: Vec::new(),
+            certificate_validity: CertificateValidity::default(),
         }
     }
 }
@@ -147,6 +155,139 @@ impl RenderOptions {
         self.existing_secrets.push(secret);
         self
     }
+
+    /// Adds a JetStream version to the version table (or replaces the entry of that version).
+    #[must_use]
+    pub fn jetstream_version(mut self, version: JetStreamVersion) -> Self {
+        self.jetstream_versions.push(version);
+        self
+    }
+
+    /// Sets the validity window of the JetStream TLS certificates.
+    #[must_use]
+    pub fn certificate_validity(mut self, validity: CertificateValidity) -> Self {
+        self.certificate_validity = validity;
+        self
+    }
+
+    /// The JetStream version table: the built-in entries, then the added ones (which replace
+    /// built-in entries of the same version), in that order.
+    pub fn jetstream_version_table(&self) -> Vec<JetStreamVersion> {
+        let mut table = JetStreamVersion::defaults();
+        for v in &self.jetstream_versions {
+            match table.iter_mut().find(|e| e.version == v.version) {
+                Some(e) => *e = v.clone(),
+                None => table.push(v.clone()),
+            }
+        }
+        table
+    }
+}
+
+/// One entry of the JetStream version table: the images a `spec.jetstream.version` stands for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct JetStreamVersion {
+    /// The version string, matched exactly against `spec.jetstream.version`.
+    pub version: String,
+    /// NATS server image.
+    pub nats_image: String,
+    /// Prometheus exporter image.
+    pub metrics_exporter_image: String,
+    /// Config reloader image.
+    pub config_reloader_image: String,
+    /// The server binary in the image; `/nats-server` when not given.
+    #[serde(default = "default_start_command")]
+    pub start_command: String,
+}
+
+fn default_start_command() -> String {
+    "/nats-server".to_owned()
+}
+
+impl JetStreamVersion {
+    /// An entry with the default start command `/nats-server`.
+    pub fn new(
+        version: impl Into<String>,
+        nats_image: impl Into<String>,
+        metrics_exporter_image: impl Into<String>,
+        config_reloader_image: impl Into<String>,
+    ) -> Self {
+        JetStreamVersion {
+            version: version.into(),
+            nats_image: nats_image.into(),
+            metrics_exporter_image: metrics_exporter_image.into(),
+            config_reloader_image: config_reloader_image.into(),
+            start_command: default_start_command(),
+        }
+    }
+
+    /// Sets the start command.
+    #[must_use]
+    pub fn start_command(mut self, command: impl Into<String>) -> Self {
+        self.start_command = command.into();
+        self
+    }
+
+    /// The table the Argo Events controller ships (v1.9.10 and later).
+    pub fn defaults() -> Vec<JetStreamVersion> {
+        const EXPORTER_OLD: &str = "natsio/prometheus-nats-exporter:0.9.1";
+        const RELOADER_OLD: &str = "natsio/nats-server-config-reloader:0.7.0";
+        const EXPORTER_NEW: &str = "natsio/prometheus-nats-exporter:0.14.0";
+        const RELOADER_NEW: &str = "natsio/nats-server-config-reloader:0.14.0";
+        let old = |v: &str, cmd: &str| {
+            JetStreamVersion::new(v, format!("nats:{v}"), EXPORTER_OLD, RELOADER_OLD)
+                .start_command(cmd)
+        };
+        vec![
+            JetStreamVersion::new("latest", "nats:2.10.29", EXPORTER_NEW, RELOADER_NEW),
+            old("2.8.1", "/nats-server"),
+            old("2.8.1-alpine", "nats-server"),
+            old("2.8.2", "/nats-server"),
+            old("2.8.2-alpine", "nats-server"),
+            old("2.9.1", "/nats-server"),
+            old("2.9.12", "/nats-server"),
+            old("2.9.16", "/nats-server"),
+            JetStreamVersion::new("2.10.29", "nats:2.10.29", EXPORTER_NEW, RELOADER_NEW),
+        ]
+    }
+}
+
+/// Validity window of generated certificates: fixed dates, so that a re-render gives the same
+/// bytes. UTC, written `2025-01-01T00:00:00Z`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct CertificateValidity {
+    /// Start of validity; default `2025-01-01T00:00:00Z`.
+    pub not_before: String,
+    /// End of validity; default `9999-12-31T23:59:59Z`, the RFC 5280 value for "no expiry".
+    pub not_after: String,
+}
+
+/// Default start of certificate validity.
+pub const DEFAULT_NOT_BEFORE: &str = "2025-01-01T00:00:00Z";
+/// Default end of certificate validity (RFC 5280: no well-defined expiration date).
+pub const DEFAULT_NOT_AFTER: &str = "9999-12-31T23:59:59Z";
+
+impl Default for CertificateValidity {
+    fn default() -> Self {
+        CertificateValidity {
+            not_before: DEFAULT_NOT_BEFORE.to_owned(),
+            not_after: DEFAULT_NOT_AFTER.to_owned(),
+        }
+    }
+}
+
+impl CertificateValidity {
+    /// A window from `not_before` to `not_after`.
+    pub fn new(not_before: impl Into<String>, not_after: impl Into<String>) -> Self {
+        CertificateValidity {
+            not_before: not_before.into(),
+            not_after: not_after.into(),
+        }
+    }
 }
 
 /// Container image overrides. Unset fields use the images the Argo Events controller ships.
@@ -159,6 +300,12 @@ pub struct Images {
     pub nats_streaming: Option<String>,
     /// Prometheus exporter of NATS Streaming buses; default `natsio/prometheus-nats-exporter:0.8.0`.
     pub stan_metrics_exporter: Option<String>,
+    /// NATS server of JetStream buses; default from the version table.
+    pub nats: Option<String>,
+    /// Prometheus exporter of JetStream buses; default from the version table.
+    pub jetstream_metrics_exporter: Option<String>,
+    /// Config reloader of JetStream buses; default from the version table.
+    pub config_reloader: Option<String>,
 }
 
 impl Images {
@@ -173,6 +320,27 @@ impl Images {
     #[must_use]
     pub fn stan_metrics_exporter(mut self, image: impl Into<String>) -> Self {
         self.stan_metrics_exporter = Some(image.into());
+        self
+    }
+
+    /// Sets the NATS server image of JetStream buses (whatever their version).
+    #[must_use]
+    pub fn nats(mut self, image: impl Into<String>) -> Self {
+        self.nats = Some(image.into());
+        self
+    }
+
+    /// Sets the exporter image of JetStream buses (whatever their version).
+    #[must_use]
+    pub fn jetstream_metrics_exporter(mut self, image: impl Into<String>) -> Self {
+        self.jetstream_metrics_exporter = Some(image.into());
+        self
+    }
+
+    /// Sets the config reloader image of JetStream buses (whatever their version).
+    #[must_use]
+    pub fn config_reloader(mut self, image: impl Into<String>) -> Self {
+        self.config_reloader = Some(image.into());
         self
     }
 }
@@ -236,5 +404,63 @@ mod tests {
         assert!(o.metrics);
         assert_eq!(o.images.nats_streaming.as_deref(), Some("r/n:1"));
         assert!(serde_json::from_value::<RenderOptions>(serde_json::json!({"pdb": true})).is_err());
+    }
+
+    #[test]
+    fn version_table_is_upstreams_and_can_be_extended() {
+        let table = RenderOptions::default().jetstream_version_table();
+        let versions: Vec<&str> = table.iter().map(|v| v.version.as_str()).collect();
+        assert_eq!(
+            versions,
+            [
+                "latest",
+                "2.8.1",
+                "2.8.1-alpine",
+                "2.8.2",
+                "2.8.2-alpine",
+                "2.9.1",
+                "2.9.12",
+                "2.9.16",
+                "2.10.29"
+            ]
+        );
+        assert_eq!(table[0].nats_image, "nats:2.10.29");
+        assert_eq!(
+            table[0].metrics_exporter_image,
+            "natsio/prometheus-nats-exporter:0.14.0"
+        );
+        assert_eq!(
+            table[0].config_reloader_image,
+            "natsio/nats-server-config-reloader:0.14.0"
+        );
+        assert_eq!(table[2].nats_image, "nats:2.8.1-alpine");
+        assert_eq!(table[2].start_command, "nats-server");
+        assert_eq!(
+            table[7].metrics_exporter_image,
+            "natsio/prometheus-nats-exporter:0.9.1"
+        );
+        assert_eq!(
+            table[7].config_reloader_image,
+            "natsio/nats-server-config-reloader:0.7.0"
+        );
+
+        let o: RenderOptions = serde_json::from_value(serde_json::json!({
+            "jetstreamVersions": [
+                {"version": "2.10.10", "natsImage": "nats:2.10.10",
+                 "metricsExporterImage": "e:1", "configReloaderImage": "r:1"},
+                {"version": "latest", "natsImage": "nats:2.11.0",
+                 "metricsExporterImage": "e:2", "configReloaderImage": "r:2", "startCommand": "nats-server"}
+            ],
+            "certificateValidity": {"notAfter": "2035-01-01T00:00:00Z"}
+        }))
+        .unwrap();
+        let table = o.jetstream_version_table();
+        assert_eq!(table.len(), 10);
+        assert_eq!(table[0].nats_image, "nats:2.11.0");
+        assert_eq!(table[0].start_command, "nats-server");
+        assert_eq!(table[9].version, "2.10.10");
+        assert_eq!(table[9].start_command, "/nats-server");
+        assert_eq!(o.certificate_validity.not_before, DEFAULT_NOT_BEFORE);
+        assert_eq!(o.certificate_validity.not_after, "2035-01-01T00:00:00Z");
     }
 }

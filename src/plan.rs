@@ -34,6 +34,8 @@ pub struct Plan {
 pub enum PlanKind {
     /// A NATS Streaming StatefulSet and its objects.
     Stan(Box<StanPlan>),
+    /// A NATS JetStream StatefulSet and its objects.
+    JetStream(Box<JetStreamPlan>),
     /// An external bus (`nats.exotic`, `jetstreamExotic`, `kafka`): the EventBus is passed through.
     External,
 }
@@ -130,4 +132,39 @@ pub struct StanPlan {
     pub raft_lease_timeout: String,
     /// Raft commit timeout.
     pub raft_commit_timeout: String,
+}
+
+/// A NATS JetStream bus with every value decided.
+#[derive(Clone, Debug)]
+pub struct JetStreamPlan {
+    /// `spec.jetstream.version`, found in the version table.
+    pub version: String,
+    /// StatefulSet replicas (1, or 3 and more).
+    pub replicas: i32,
+    /// Claim template, or `None` for an emptyDir.
+    pub persistence: Option<Volume>,
+    /// Template of the `main` container.
+    pub container_template: Option<ContainerTemplate>,
+    /// Template of the `reloader` container.
+    pub reloader_container_template: Option<ContainerTemplate>,
+    /// Template of the `metrics` container.
+    pub metrics_container_template: Option<ContainerTemplate>,
+    /// Pod settings.
+    pub pod: PodPlan,
+    /// NATS server image.
+    pub image: String,
+    /// Config reloader image.
+    pub reloader_image: String,
+    /// Exporter image, or `None` when metrics are off.
+    pub metrics_image: Option<String>,
+    /// The server binary (`/nats-server` or `nats-server`).
+    pub start_command: String,
+    /// Extra arguments of the `main` container.
+    pub start_args: Option<Vec<String>>,
+    /// Text of the `jetstream { }` block (spec `settings` or the default).
+    pub settings: String,
+    /// `max_payload`.
+    pub max_payload: String,
+    /// The stream defaults handed to clients: the merged, lower-cased, sorted YAML.
+    pub stream_config: String,
 }

@@ -15,6 +15,13 @@ pub const STAN_SERVER_AUTH: &str = "stan-server-auth.conf.j2";
 /// `client-auth` of a NATS Streaming bus with token auth (client Secret).
 pub const STAN_CLIENT_AUTH: &str = "stan-client-auth.yaml.j2";
 
+/// `nats-js.conf` of a JetStream bus (cluster and single-node forms).
+pub const JETSTREAM_CONF: &str = "nats-js.conf.j2";
+/// `auth.conf` of a JetStream bus: accounts, users and client TLS (server Secret).
+pub const JETSTREAM_SERVER_AUTH: &str = "js-server-auth.conf.j2";
+/// `client-auth` of a JetStream bus: user name and password (client Secret).
+pub const JETSTREAM_CLIENT_AUTH: &str = "js-client-auth.yaml.j2";
+
 const SOURCES: &[(&str, &str)] = &[
     (STAN_CONF, include_str!("../templates/stan.conf.j2")),
     (
@@ -24,6 +31,15 @@ const SOURCES: &[(&str, &str)] = &[
     (
         STAN_CLIENT_AUTH,
         include_str!("../templates/stan-client-auth.yaml.j2"),
+    ),
+    (JETSTREAM_CONF, include_str!("../templates/nats-js.conf.j2")),
+    (
+        JETSTREAM_SERVER_AUTH,
+        include_str!("../templates/js-server-auth.conf.j2"),
+    ),
+    (
+        JETSTREAM_CLIENT_AUTH,
+        include_str!("../templates/js-client-auth.yaml.j2"),
     ),
 ];
 

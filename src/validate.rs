@@ -14,8 +14,10 @@ use crate::error::{Error, ErrorKind, Errors, Warning};
 use crate::names::{self, MAX_JETSTREAM_NAME, MAX_STAN_NAME};
 use crate::options::RenderOptions;
 use crate::parse::{Parsed, ParsedBus};
-use crate::plan::{Plan, PlanKind, PodPlan, StanAuth, StanPlan, Volume};
-use crate::spec::{ContainerTemplate, EventBus, Metadata, NativeStrategy, PersistenceStrategy};
+use crate::plan::{JetStreamPlan, Plan, PlanKind, PodPlan, StanAuth, StanPlan, Volume};
+use crate::spec::{
+    ContainerTemplate, EventBus, JetStreamBus, Metadata, NativeStrategy, PersistenceStrategy,
+};
 use crate::values;
 
 /// Default NATS Streaming image (controller config entry `0.22.1`).
@@ -70,6 +72,47 @@ fn check_options(options: &RenderOptions) -> Vec<Error> {
             c.image(path, image);
         }
     }
+    for (path, image) in [
+        ("options.images.nats", &options.images.nats),
+        (
+            "options.images.jetstreamMetricsExporter",
+            &options.images.jetstream_metrics_exporter,
+        ),
+        (
+            "options.images.configReloader",
+            &options.images.config_reloader,
+        ),
+    ] {
+        if let Some(image) = image {
+            c.image(path, image);
+        }
+    }
+    for (i, v) in options.jetstream_versions.iter().enumerate() {
+        let p = format!("options.jetstreamVersions[{i}]");
+        if v.version.is_empty() {
+            c.invalid(&format!("{p}.version"), "must not be empty");
+        }
+        c.image(&format!("{p}.natsImage"), &v.nats_image);
+        c.image(
+            &format!("{p}.metricsExporterImage"),
+            &v.metrics_exporter_image,
+        );
+        c.image(
+            &format!("{p}.configReloaderImage"),
+            &v.config_reloader_image,
+        );
+        if v.start_command.is_empty() || v.start_command.chars().any(char::is_whitespace) {
+            c.invalid(
+                &format!("{p}.startCommand"),
+                "must be one path without white space, for example /nats-server",
+            );
+        }
+    }
+    let validity = &options.certificate_validity;
+    c.check(
+        "options.certificateValidity",
+        crate::certs::Window::parse(&validity.not_before, &validity.not_after).map(|_| ()),
+    );
     c.errors
 }
 
@@ -491,13 +534,8 @@ pub fn validate_bus(parsed: &ParsedBus, options: &RenderOptions) -> Result<Plan,
 
     let kind = if let Some(native) = spec.nats.as_ref().and_then(|n| n.native.as_ref()) {
         PlanKind::Stan(Box::new(stan_plan(&mut c, native, &name, options)))
-    } else if spec.jetstream.is_some() {
-        c.err(
-            ErrorKind::Unsupported,
-            "spec.jetstream",
-            "native JetStream buses are not rendered by this version of eventbus-gen; use a NATS Streaming bus or an external one (jetstreamExotic)",
-        );
-        PlanKind::External
+    } else if let Some(js) = &spec.jetstream {
+        PlanKind::JetStream(Box::new(jetstream_plan(&mut c, js, options)))
     } else {
         PlanKind::External
     };
@@ -660,6 +698,133 @@ fn stan_plan(
     }
 }
 
+fn jetstream_plan(
+    c: &mut Checker<'_>,
+    js: &JetStreamBus,
+    options: &RenderOptions,
+) -> JetStreamPlan {
+    const P: &str = "spec.jetstream";
+    let version = js.version.clone().unwrap_or_default();
+    let table = options.jetstream_version_table();
+    let entry = table.iter().find(|v| v.version == version);
+    if entry.is_none() && !version.is_empty() {
+        let known: Vec<&str> = table.iter().map(|v| v.version.as_str()).collect();
+        c.invalid(
+            &format!("{P}.version"),
+            format!(
+                "unsupported version \"{version}\", supported versions: \"{}\"; add it to the version table with the jetstreamVersions option",
+                known.join(",")
+            ),
+        );
+    }
+    // The upstream rule on 0, 2 and negative values is checked above.
+    let replicas = js.replicas.unwrap_or(3);
+    if replicas > MAX_REPLICAS {
+        c.invalid(
+            &format!("{P}.replicas"),
+            format!("{replicas} is too many; use 1 or 3 to {MAX_REPLICAS} (3 or 5 is usual)"),
+        );
+    }
+    let settings = match &js.settings {
+        Some(s) => {
+            if sets_store_dir(s) {
+                c.invalid(
+                    &format!("{P}.settings"),
+                    "must not set store_dir: the store is fixed at /data/jetstream/store, on the bus volume",
+                );
+            }
+            s.clone()
+        }
+        None => crate::stream_config::DEFAULT_SETTINGS.to_owned(),
+    };
+    let stream_config = match crate::stream_config::merged(js.stream_config.as_deref()) {
+        Ok((yaml, map)) => {
+            if let Some(r) = map.get("replicas").and_then(serde_json::Value::as_i64)
+                && r > i64::from(replicas)
+            {
+                c.warn(
+                    &format!("{P}.streamConfig"),
+                    format!(
+                        "the stream asks for {r} replicas but the bus has {replicas}; clients cannot create the stream until streamConfig sets replicas: {replicas} or less"
+                    ),
+                );
+            }
+            yaml
+        }
+        Err(m) => {
+            c.invalid(&format!("{P}.streamConfig"), m);
+            String::new()
+        }
+    };
+    let persistence = c.persistence(&format!("{P}.persistence"), &js.persistence, "20Gi");
+    for (field, t) in [
+        ("containerTemplate", &js.container_template),
+        ("reloaderContainerTemplate", &js.reloader_container_template),
+        ("metricsContainerTemplate", &js.metrics_container_template),
+    ] {
+        c.container_template(&format!("{P}.{field}"), t);
+    }
+    let pod = c.pod(
+        P,
+        PodFields {
+            metadata: js.metadata.as_ref(),
+            node_selector: &js.node_selector,
+            tolerations: &js.tolerations,
+            security_context: &js.security_context,
+            image_pull_secrets: &js.image_pull_secrets,
+            service_account_name: &js.service_account_name,
+            priority_class_name: &js.priority_class_name,
+            priority: &js.priority,
+            affinity: &js.affinity,
+        },
+    );
+    let images = &options.images;
+    let pick = |direct: &Option<String>, from_table: Option<&String>| {
+        direct
+            .clone()
+            .or_else(|| from_table.cloned())
+            .unwrap_or_default()
+    };
+    JetStreamPlan {
+        replicas,
+        persistence,
+        container_template: js.container_template.clone(),
+        reloader_container_template: js.reloader_container_template.clone(),
+        metrics_container_template: js.metrics_container_template.clone(),
+        pod,
+        image: pick(&images.nats, entry.map(|e| &e.nats_image)),
+        reloader_image: pick(
+            &images.config_reloader,
+            entry.map(|e| &e.config_reloader_image),
+        ),
+        metrics_image: options.metrics.then(|| {
+            pick(
+                &images.jetstream_metrics_exporter,
+                entry.map(|e| &e.metrics_exporter_image),
+            )
+        }),
+        start_command: entry.map(|e| e.start_command.clone()).unwrap_or_default(),
+        start_args: js.start_args.clone(),
+        settings,
+        max_payload: c.size(&format!("{P}.maxPayload"), &js.max_payload, "1MB"),
+        stream_config,
+        version,
+    }
+}
+
+/// True when a `settings` text sets `store_dir` (any spelling NATS accepts: bare or quoted key,
+/// `:`, `=` or a space before the value).
+fn sets_store_dir(settings: &str) -> bool {
+    settings.lines().any(|line| {
+        let l = line.trim_start();
+        let l = l.strip_prefix(['"', '\'']).unwrap_or(l);
+        l.strip_prefix("store_dir").is_some_and(|rest| {
+            let rest = rest.strip_prefix(['"', '\'']).unwrap_or(rest);
+            rest.starts_with([':', '=', ' ', '\t'])
+        })
+    })
+}
+
 /// The labs controller's `antiAffinity: true`: pods of one bus on different nodes.
 fn hostname_anti_affinity(bus: &str) -> Affinity {
     Affinity {
@@ -675,5 +840,29 @@ fn hostname_anti_affinity(bus: &str) -> Affinity {
             ..Default::default()
         }),
         ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_dir_is_found_in_every_spelling() {
+        for s in [
+            "store_dir: /x",
+            "  store_dir = /x",
+            "\"store_dir\": \"/x\"",
+            "max_file_store: 1G\nstore_dir /x",
+        ] {
+            assert!(sets_store_dir(s), "{s}");
+        }
+        for s in [
+            "max_file_store: 1G",
+            "# store_dir is fixed",
+            "store_directory: 1",
+        ] {
+            assert!(!sets_store_dir(s), "{s}");
+        }
     }
 }

@@ -3,14 +3,15 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
-    Container, PersistentVolumeClaim, PersistentVolumeClaimSpec, VolumeResourceRequirements,
+    Container, ContainerPort, EnvVar, EnvVarSource, ObjectFieldSelector, PersistentVolumeClaim,
+    PersistentVolumeClaimSpec, VolumeResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::names;
 use crate::options::RenderOptions;
-use crate::plan::{Plan, Volume};
+use crate::plan::{Plan, PodPlan, Volume};
 use crate::spec::ContainerTemplate;
 
 /// Labels of an object: common labels, then `extra`, then the selector labels (which win).
@@ -69,6 +70,53 @@ pub(crate) fn claim_template(name: String, v: &Volume) -> PersistentVolumeClaim 
                     "storage".to_owned(),
                     Quantity(v.size.clone()),
                 )])),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// Pod template labels and annotations: common labels, the spec's pod labels, then the selector
+/// labels (which win); common annotations plus the spec's pod annotations.
+pub(crate) fn pod_metadata(plan: &Plan, options: &RenderOptions, pod: &PodPlan) -> ObjectMeta {
+    let mut labels = options.common_labels.clone();
+    labels.extend(pod.labels.clone());
+    labels.extend(names::base_labels(&plan.name));
+    let annotations = match &pod.annotations {
+        Some(a) => {
+            let mut all = options.common_annotations.clone();
+            all.extend(a.clone());
+            Some(all)
+        }
+        None => {
+            (!options.common_annotations.is_empty()).then(|| options.common_annotations.clone())
+        }
+    };
+    ObjectMeta {
+        labels: Some(labels),
+        annotations,
+        ..Default::default()
+    }
+}
+
+/// A named container port.
+pub(crate) fn container_port(name: &str, port: i32) -> ContainerPort {
+    ContainerPort {
+        name: Some(name.to_owned()),
+        container_port: port,
+        ..Default::default()
+    }
+}
+
+/// An environment variable read from a field of the pod.
+pub(crate) fn field_env(name: &str, field: &str) -> EnvVar {
+    EnvVar {
+        name: name.to_owned(),
+        value_from: Some(EnvVarSource {
+            field_ref: Some(ObjectFieldSelector {
+                field_path: field.to_owned(),
                 ..Default::default()
             }),
             ..Default::default()

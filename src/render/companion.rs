@@ -4,10 +4,10 @@
 use k8s_openapi::api::core::v1::SecretKeySelector;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use crate::names::{self, StanNames};
+use crate::names::{self, JetStreamNames, StanNames};
 use crate::options::RenderOptions;
-use crate::plan::{Plan, StanAuth};
-use crate::spec::{self, EventBus, EventBusSpec, NatsBus, NatsConfig};
+use crate::plan::{JetStreamPlan, Plan, StanAuth};
+use crate::spec::{self, EventBus, EventBusSpec, JetStreamConfig, NatsBus, NatsConfig, TlsConfig};
 
 /// Annotation that marks a companion bus, so that re-rendering recognises it.
 pub const COMPANION_ANNOTATION: &str = "eventbus-gen/companion";
@@ -46,6 +46,35 @@ pub(crate) fn stan(plan: &Plan, options: &RenderOptions, auth: StanAuth) -> Even
                         key: names::CLIENT_AUTH_KEY.to_owned(),
                         ..Default::default()
                     }),
+                }),
+            }),
+            ..Default::default()
+        },
+        status: None,
+    }
+}
+
+/// The exotic JetStream bus for a rendered native one: the client Service, the client Secret,
+/// the merged stream defaults, and TLS without verification (the server certificate is issued
+/// by the bus's own CA, which clients do not hold).
+pub(crate) fn jetstream(plan: &Plan, options: &RenderOptions, js: &JetStreamPlan) -> EventBus {
+    let n = JetStreamNames::new(&plan.name);
+    EventBus {
+        api_version: Some(spec::API_VERSION.to_owned()),
+        kind: Some(spec::KIND.to_owned()),
+        metadata: companion_meta(plan, options),
+        spec: EventBusSpec {
+            jetstream_exotic: Some(JetStreamConfig {
+                url: Some(n.client_url(&plan.namespace)),
+                access_secret: Some(SecretKeySelector {
+                    name: n.client_secret(),
+                    key: names::CLIENT_AUTH_KEY.to_owned(),
+                    ..Default::default()
+                }),
+                stream_config: Some(js.stream_config.clone()),
+                tls: Some(TlsConfig {
+                    insecure_skip_verify: Some(true),
+                    ..Default::default()
                 }),
             }),
             ..Default::default()

@@ -5,6 +5,7 @@
 
 mod common;
 pub(crate) mod companion;
+mod jetstream;
 mod pdb;
 mod stan;
 
@@ -133,6 +134,9 @@ pub fn render(
         out.warnings.extend(plan.warnings.iter().cloned());
         let objects = match &plan.kind {
             PlanKind::Stan(stan) => stan::objects(plan, stan, &secrets, options, &mut out.warnings),
+            PlanKind::JetStream(js) => {
+                jetstream::objects(plan, js, &secrets, options, &mut out.warnings)
+            }
             PlanKind::External => Ok(vec![Object::EventBus(external(plan))]),
         };
         match objects {

@@ -88,3 +88,12 @@ fn real_world_verdicts_match_headers() {
         }
     });
 }
+
+#[test]
+fn jetstream_fixtures() {
+    insta::glob!("../../fixtures", "jetstream/*.yaml", |path| {
+        let out = render_fixture(path, &[]);
+        assert_eq!(out.code, 0, "{}: {}", path.display(), out.stderr);
+        snapshot("jetstream", path, &[]);
+    });
+}

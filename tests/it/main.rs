@@ -2,6 +2,7 @@
 
 mod cli;
 mod golden;
+mod jetstream;
 mod krm;
 mod props;
 mod upstream;

@@ -1,0 +1,130 @@
+//! The stream defaults a JetStream bus hands to its clients, merged as the controller merges them:
+//! the user's YAML deep-merged over the controller defaults, every key lower-cased, keys sorted,
+//! comments dropped.
+
+use serde_json::{Map, Value};
+
+/// The controller's default `settings` text for the `jetstream { }` block (ends with a newline).
+pub const DEFAULT_SETTINGS: &str = "# https://docs.nats.io/running-a-nats-service/configuration#jetstream
+# Only configure \"max_memory_store\" or \"max_file_store\", do not set \"store_dir\" as it has been hardcoded.
+# e.g. 1G. -1 means no limit, up to 75% of available memory
+max_memory_store: -1
+# e.g. 20G. -1 means no limit, Up to 1TB if available
+max_file_store: 1TB
+";
+
+/// The controller's default stream settings, keys already lower-cased.
+fn defaults() -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("maxmsgs".to_owned(), Value::from(50_000));
+    m.insert("maxage".to_owned(), Value::from("168h"));
+    m.insert("maxbytes".to_owned(), Value::from(-1));
+    m.insert("replicas".to_owned(), Value::from(3));
+    m.insert("duplicates".to_owned(), Value::from("300s"));
+    m.insert("retention".to_owned(), Value::from(0));
+    m.insert("discard".to_owned(), Value::from(0));
+    m
+}
+
+/// Lower-cases every key, at every depth.
+fn lowercase(v: Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .map(|(k, v)| (k.to_lowercase(), lowercase(v)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.into_iter().map(lowercase).collect()),
+        other => other,
+    }
+}
+
+/// Merges `over` into `base`: maps merge key by key, anything else replaces.
+fn merge(base: &mut Map<String, Value>, over: Map<String, Value>) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(Value::Object(b)), Value::Object(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+/// Rebuilds every map with its keys in sorted order.
+fn sorted(v: Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut entries: Vec<(String, Value)> = m.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        Value::Array(a) => Value::Array(a.into_iter().map(sorted).collect()),
+        other => other,
+    }
+}
+
+/// The merged stream configuration as YAML (with a final newline), and the merged map.
+///
+/// `user` is `spec.jetstream.streamConfig`; an empty or comment-only text keeps the defaults.
+/// Fails with a message (never quoting the text) when it is not YAML or not a mapping.
+pub(crate) fn merged(user: Option<&str>) -> Result<(String, Map<String, Value>), String> {
+    let mut merged = defaults();
+    if let Some(text) = user {
+        let docs = crate::yaml::load_documents(text)
+            .map_err(|e| format!("is not valid YAML: {}", e.message()))?;
+        if docs.len() > 1 {
+            return Err("must be one YAML mapping, found several documents".to_owned());
+        }
+        match docs.into_iter().next().map(|d| lowercase(d.value)) {
+            None => {}
+            Some(Value::Object(m)) => merge(&mut merged, m),
+            Some(_) => {
+                return Err(
+                    "must be a YAML mapping of stream settings (for example \"maxAge: 24h\")"
+                        .to_owned(),
+                );
+            }
+        }
+    }
+    let Value::Object(merged) = sorted(Value::Object(merged)) else {
+        unreachable!("a map stays a map")
+    };
+    let yaml = crate::output::to_yaml(&merged).map_err(|e| e.message().to_owned())?;
+    Ok((yaml, merged))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_render_as_upstream() {
+        let (yaml, _) = merged(None).unwrap();
+        assert_eq!(
+            yaml,
+            "discard: 0\nduplicates: 300s\nmaxage: 168h\nmaxbytes: -1\nmaxmsgs: 50000\nreplicas: 3\nretention: 0\n"
+        );
+        assert_eq!(merged(Some("")).unwrap().0, yaml);
+        assert_eq!(merged(Some("# nothing\n")).unwrap().0, yaml);
+    }
+
+    #[test]
+    fn user_keys_merge_case_insensitively() {
+        let (yaml, map) = merged(Some("maxAge: 24h\nReplicas: 1\n")).unwrap();
+        assert_eq!(
+            yaml,
+            "discard: 0\nduplicates: 300s\nmaxage: 24h\nmaxbytes: -1\nmaxmsgs: 50000\nreplicas: 1\nretention: 0\n"
+        );
+        assert_eq!(map["replicas"], Value::from(1));
+        let (yaml, _) = merged(Some("extra:\n  B: 1\n  a: x\n")).unwrap();
+        assert!(yaml.starts_with("discard: 0\nduplicates: 300s\nextra:\n  a: x\n  b: 1\n"));
+    }
+
+    #[test]
+    fn non_mappings_fail() {
+        assert!(merged(Some("- a\n- b\n")).is_err());
+        assert!(merged(Some("just text")).is_err());
+        assert!(merged(Some("a: [\n")).is_err());
+    }
+}
