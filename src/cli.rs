@@ -8,6 +8,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use eventbus_gen::{Error, Errors, Parsed, RenderOptions, Seed, Warning, yaml};
 
+mod argocd;
+
 /// Environment variable holding the token seed.
 pub const SEED_ENV: &str = "EVENTBUS_GEN_SEED";
 
@@ -26,6 +28,9 @@ enum Command {
     Render(Box<RenderArgs>),
     /// Print the JSON Schema of the EventBus spec (or of the render options).
     Schema(SchemaArgs),
+    /// Argo CD config management plugin commands (run by the plugin's sidecar).
+    #[command(subcommand)]
+    Argocd(argocd::Command),
 }
 
 #[derive(Args, Debug)]
@@ -111,6 +116,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Render(args) => render(*args),
         Command::Schema(args) => schema(&args),
+        Command::Argocd(command) => argocd::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -50,6 +50,7 @@ mod templates;
 mod validate;
 mod values;
 
+pub mod argocd;
 pub mod spec;
 pub mod yaml;
 
