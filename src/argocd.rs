@@ -280,13 +280,9 @@ pub fn generate(dir: &Path, env: &Env) -> Result<Generated, Failure> {
     );
     if replaced > 0 {
         summary.push_str(&format!(
-            ", replaced {replaced} Secret{} of the folder by {} rendered with the same tokens",
+            ", re-rendered {replaced} bus Secret{} of the folder with {} tokens",
             if replaced == 1 { "" } else { "s" },
-            if replaced == 1 {
-                "its re-rendered copy"
-            } else {
-                "their re-rendered copies"
-            },
+            if replaced == 1 { "its" } else { "their" },
         ));
     }
     notes.push(summary);
@@ -339,12 +335,12 @@ pub struct Announcement {
 }
 
 /// Every parameter the plugin reads, with its UI text: the [`RenderOptions`] fields (except
-/// `randomTokens`, which is refused) and the [`SourceParams`] fields.
+/// `randomTokens`, which is refused), then the [`SourceParams`] fields.
 pub fn announcements() -> Vec<Announcement> {
     let mut out = Vec::new();
-    for (name, default) in defaults::<SourceParams>()
+    for (name, default) in defaults::<RenderOptions>()
         .into_iter()
-        .chain(defaults::<RenderOptions>())
+        .chain(defaults::<SourceParams>())
     {
         if name == "randomTokens" {
             continue;
@@ -428,8 +424,9 @@ fn describe(name: &str) -> Option<(&'static str, &'static str)> {
         ),
         "seedFile" => (
             "Seed file",
-            "Absolute path of a file in the plugin sidecar (a mounted Kubernetes Secret) holding \
-             the seed of derived tokens.",
+            "Absolute path of a file in the plugin sidecar holding the seed of derived tokens, \
+             such as a key of a mounted Kubernetes Secret (/var/run/eventbus-gen/seeds/KEY with \
+             the shipped sidecar patch).",
         ),
         _ => return None,
     })
@@ -481,10 +478,11 @@ impl Values {
             let c = coerce::<RenderOptions>(&n, &param);
             (n, c, &mut self.options)
         } else {
-            let known: Vec<&str> = source
+            let known: Vec<&str> = options
                 .keys()
-                .chain(options.keys())
+                .chain(source.keys())
                 .map(String::as_str)
+                .filter(|k| *k != "randomTokens")
                 .collect();
             problems.push(format!(
                 "{}: unknown parameter \"{}\"; known parameters: {}",
