@@ -1,1 +1,3 @@
 //! End-to-end tests: fixtures against snapshots, the binary, and properties.
+
+mod argocd;
