@@ -500,7 +500,10 @@ impl Values {
             Ok(None) => {
                 target.remove(&name);
             }
-            Err(m) => problems.push(format!("{}: {m}", param.origin)),
+            Err(m) if param.origin.starts_with("parameter") => {
+                problems.push(format!("{}: {m}", param.origin));
+            }
+            Err(m) => problems.push(format!("{} (parameter {name}): {m}", param.origin)),
         }
     }
 }
@@ -524,49 +527,54 @@ fn normalize(name: &str) -> String {
 
 /// Turns a raw value into the JSON value that field `name` of `T` accepts, trying the readings
 /// of a string in turn: as is, as YAML (`false`, `{a: b}`, `[x, y]`), as a comma-separated list.
-/// `Ok(None)` for an empty string (keep the default).
+/// `Ok(None)` for an empty string (keep the default); the error is serde's message.
 fn coerce<T: DeserializeOwned>(name: &str, param: &Param) -> Result<Option<Value>, String> {
+    // Each candidate comes with whether its error is the one to report: the YAML reading's,
+    // which names the offending value best.
     let candidates = match &param.value {
         ParamValue::String(s) if s.trim().is_empty() => return Ok(None),
         ParamValue::String(s) => {
-            let mut c = vec![Value::String(s.clone())];
+            let mut c = vec![(Value::String(s.clone()), false)];
             if let Ok(docs) = yaml::load_documents(s)
                 && let [doc] = docs.as_slice()
             {
-                c.push(doc.value.clone());
+                c.push((doc.value.clone(), true));
             }
-            c.push(Value::Array(
-                s.split(',')
-                    .map(str::trim)
-                    .filter(|p| !p.is_empty())
-                    .map(|p| Value::String(p.to_owned()))
-                    .collect(),
+            c.push((
+                Value::Array(
+                    s.split(',')
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .map(|p| Value::String(p.to_owned()))
+                        .collect(),
+                ),
+                false,
             ));
             c
         }
-        ParamValue::Array(items) => vec![Value::Array(
-            items.iter().cloned().map(Value::String).collect(),
+        ParamValue::Array(items) => vec![(
+            Value::Array(items.iter().cloned().map(Value::String).collect()),
+            true,
         )],
-        ParamValue::Map(map) => vec![Value::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                .collect(),
+        ParamValue::Map(map) => vec![(
+            Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                    .collect(),
+            ),
+            true,
         )],
     };
-    let mut first_error = None;
-    for candidate in candidates {
+    let mut errors = Vec::new();
+    for (candidate, report) in candidates {
         let probe = Value::Object(Map::from_iter([(name.to_owned(), candidate.clone())]));
         match serde_json::from_value::<T>(probe) {
             Ok(_) => return Ok(Some(candidate)),
-            Err(e) => {
-                first_error.get_or_insert(e.to_string());
-            }
+            Err(e) => errors.push((e.to_string(), report)),
         }
     }
-    Err(format!(
-        "parameter {name}: {}",
-        first_error.unwrap_or_default()
-    ))
+    let reported = errors.iter().find(|(_, r)| *r).or(errors.first());
+    Err(reported.map(|(e, _)| e.clone()).unwrap_or_default())
 }
 
 /// Deserializes the collected values (defaults fill the rest).

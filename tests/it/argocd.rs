@@ -600,10 +600,16 @@ fn invalid_documents_fail_with_nothing_on_stdout() {
         2,
         "unknown parameter \"podDisruptionBugdet\"; known parameters: namespace,",
     );
-    generate(&app, &[json!({"name": "metrics", "string": "sometimes"})])
-        .assert_failed(2, "parameter \"metrics\": parameter metrics:");
+    generate(&app, &[json!({"name": "metrics", "string": "sometimes"})]).assert_failed(
+        2,
+        "parameter \"metrics\": invalid type: string \"sometimes\", expected a boolean",
+    );
     run("generate", &app, &pairs(&[("ARGOCD_ENV_NAMESPCE", "x")]))
         .assert_failed(2, "ARGOCD_ENV_NAMESPCE: unknown parameter");
+    run("generate", &app, &pairs(&[("ARGOCD_ENV_COMMON_LABELS", "{tier: 1}")])).assert_failed(
+        2,
+        "ARGOCD_ENV_COMMON_LABELS (parameter commonLabels): invalid type: integer `1`, expected a string",
+    );
 }
 
 #[test]
