@@ -8,6 +8,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use eventbus_gen::{Error, Errors, Parsed, RenderOptions, Seed, Warning, yaml};
 
+mod argocd;
+
 /// Environment variable holding the token seed.
 pub const SEED_ENV: &str = "EVENTBUS_GEN_SEED";
 
@@ -30,6 +32,9 @@ enum Command {
     /// Run as a KRM function (kpt, kustomize): read a ResourceList on stdin, write one to
     /// stdout. This is also what runs when no command is given and stdin is not a terminal.
     Krm,
+    /// Argo CD config management plugin commands (run by the plugin's sidecar).
+    #[command(subcommand)]
+    Argocd(argocd::Command),
 }
 
 #[derive(Args, Debug)]
@@ -134,6 +139,7 @@ pub fn main() -> ExitCode {
         Some(Command::Render(args)) => render(*args),
         Some(Command::Schema(args)) => schema(&args),
         Some(Command::Krm) => krm(),
+        Some(Command::Argocd(command)) => argocd::run(command),
         None if !std::io::stdin().is_terminal() => krm(),
         None => {
             let _ = <Cli as clap::CommandFactory>::command().print_help();

@@ -52,6 +52,7 @@ mod templates;
 mod validate;
 mod values;
 
+pub mod argocd;
 pub mod function;
 pub mod krm;
 pub mod spec;

@@ -1,5 +1,6 @@
 //! End-to-end tests: fixtures against snapshots, the binary, upstream facts and properties.
 
+mod argocd;
 mod cli;
 mod golden;
 mod jetstream;

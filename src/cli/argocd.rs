@@ -1,0 +1,92 @@
+//! `eventbus-gen argocd ...`: the commands the Argo CD plugin sidecar runs. The process
+//! environment is read here, once, and handed to the library as a map.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use eventbus_gen::argocd::{self, Env, FailureKind};
+
+use super::{Failure, write_stdout};
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Render the EventBus documents of the application folder and pass the other manifests
+    /// through, as one YAML stream on stdout. Any problem exits non-zero with nothing on stdout.
+    Generate(DirArgs),
+    /// Print the files of the application folder that hold an EventBus, one per line; nothing
+    /// printed means the folder is not for this plugin.
+    Discover(DirArgs),
+    /// Print the plugin's parameter announcements as JSON (the form `parameters.dynamic` reads).
+    Parameters,
+}
+
+#[derive(Args, Debug)]
+pub struct DirArgs {
+    /// The application folder; Argo CD runs the plugin inside it.
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+}
+
+pub fn run(command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Generate(args) => generate(&args),
+        Command::Discover(args) => {
+            let files = argocd::discover(&args.dir, &process_env()).map_err(|f| {
+                Failure::Usage(format!("argocd discover: {}", f.messages.join("; ")))
+            })?;
+            let mut out = String::new();
+            for f in files {
+                out.push_str(&f);
+                out.push('\n');
+            }
+            write_stdout(&out)
+        }
+        Command::Parameters => {
+            let mut text = serde_json::to_string_pretty(&argocd::announcements())
+                .map_err(|e| Failure::Usage(e.to_string()))?;
+            text.push('\n');
+            write_stdout(&text)
+        }
+    }
+}
+
+fn generate(args: &DirArgs) -> Result<(), Failure> {
+    let stderr = std::io::stderr();
+    match argocd::generate(&args.dir, &process_env()) {
+        Ok(generated) => {
+            let mut w = stderr.lock();
+            for note in &generated.notes {
+                let _ = writeln!(w, "{note}");
+            }
+            drop(w);
+            write_stdout(&generated.yaml)
+        }
+        Err(failure) => {
+            let mut w = stderr.lock();
+            for m in &failure.messages {
+                let _ = writeln!(w, "{m}");
+            }
+            let n = failure.messages.len();
+            let _ = writeln!(
+                w,
+                "eventbus-gen argocd generate: {n} problem{} found; no manifests were generated",
+                if n == 1 { "" } else { "s" }
+            );
+            Err(match failure.kind {
+                FailureKind::Input => Failure::Invalid,
+                _ => Failure::Usage(
+                    "argocd generate: fix the plugin parameters or the sidecar setup above"
+                        .to_owned(),
+                ),
+            })
+        }
+    }
+}
+
+/// The variables Argo CD hands the plugin (names or values that are not UTF-8 are left out).
+fn process_env() -> Env {
+    std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect()
+}
