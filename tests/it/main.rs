@@ -2,6 +2,7 @@
 
 mod argocd;
 mod cli;
+mod frontends;
 mod golden;
 mod jetstream;
 mod krm;
