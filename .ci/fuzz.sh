@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Bounded fuzzing of the two entry points that take arbitrary input: the render pipeline and the
+# KRM function. Seeds the corpus with the fixtures. Longer runs by hand:
+#   cargo +nightly fuzz run --fuzz-dir fuzz render fuzz/corpus/render -- -max_total_time=3600
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${FUZZ_SECONDS:-30}
+if ! rustup run nightly rustc --version >/dev/null 2>&1; then
+  echo "=================================================================" >&2
+  echo "fuzz: no nightly toolchain here; cargo-fuzz needs one. SKIPPED." >&2
+  echo "=================================================================" >&2
+  exit 0
+fi
+command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --quiet
+mkdir -p fuzz/corpus/render fuzz/corpus/krm
+cp fixtures/*.yaml fixtures/*.json fixtures/jetstream/*.yaml fixtures/real-world/*.yaml fixtures/invalid/*.yaml fuzz/corpus/render/
+cp fixtures/krm/*.yaml fuzz/corpus/krm/
+for target in render krm; do
+  cargo +nightly fuzz run --fuzz-dir fuzz "$target" "fuzz/corpus/$target" -- \
+    -max_total_time="$seconds" -print_final_stats=1 2>&1 | grep -E '^(Done|stat::number_of_executed_units)|panicked|ERROR|SUMMARY' || true
+  # libFuzzer leaves an artifact for every crash it finds.
+  if compgen -G "fuzz/artifacts/$target/*" >/dev/null; then
+    echo "fuzz: $target found crashing inputs:" >&2
+    ls "fuzz/artifacts/$target" >&2
+    exit 1
+  fi
+done
