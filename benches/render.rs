@@ -6,6 +6,17 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use eventbus_gen::{RenderOptions, Seed, render_str};
 
+/// `n` JetStream buses, each in its own namespace (credentials and four certificates each).
+fn jetstream_stream(n: usize) -> String {
+    let mut s = String::new();
+    for i in 0..n {
+        s.push_str(&format!(
+            "---\napiVersion: argoproj.io/v1alpha1\nkind: EventBus\nmetadata:\n  name: bus-{i}\n  namespace: team-{i}\nspec:\n  jetstream:\n    version: latest\n"
+        ));
+    }
+    s
+}
+
 /// `n` token buses with persistence, each in its own namespace.
 fn stream(n: usize) -> String {
     let mut s = String::new();
@@ -33,6 +44,21 @@ fn render(c: &mut Criterion) {
         });
     }
     group.finish();
+
+    let mut js = c.benchmark_group("render-jetstream");
+    for n in [1usize, 100] {
+        let input = jetstream_stream(n);
+        js.throughput(Throughput::Elements(n as u64));
+        js.bench_with_input(BenchmarkId::from_parameter(n), &input, |b, input| {
+            b.iter(|| {
+                render_str(black_box(input), &options)
+                    .unwrap()
+                    .to_yaml()
+                    .unwrap()
+            })
+        });
+    }
+    js.finish();
 
     let mut big = c.benchmark_group("render-10k");
     big.sample_size(10);
