@@ -33,9 +33,26 @@ pub fn validate(parsed: &Parsed, options: &RenderOptions) -> Result<Vec<Plan>, E
     let mut plans = Vec::new();
     let mut errors = Vec::new();
     errors.extend(check_options(options));
+    let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
     for bus in &parsed.buses {
         match validate_bus(bus, options) {
-            Ok(plan) => plans.push(plan),
+            Ok(mut plan) => {
+                let key = (plan.namespace.clone(), plan.name.clone());
+                if let Some(first) = seen.insert(key, plan.document) {
+                    plan.warnings.push(Warning {
+                        path: "metadata.name".to_owned(),
+                        message: format!(
+                            "bus {}/{} is also defined in document {}; both are rendered, and when applied the later objects replace the earlier ones",
+                            plan.namespace,
+                            plan.name,
+                            first + 1
+                        ),
+                        location: bus.locate("metadata.name"),
+                        document: Some(plan.document),
+                    });
+                }
+                plans.push(plan)
+            }
             Err(e) => errors.extend(e),
         }
     }
