@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, ConfigMapProjection, Container, ContainerPort, EmptyDirVolumeSource, EnvVar,
-    EnvVarSource, HTTPGetAction, KeyToPath, ObjectFieldSelector, PodSpec, PodTemplateSpec, Probe,
-    ProjectedVolumeSource, ResourceRequirements, Secret, SecretProjection, Service, ServicePort,
-    ServiceSpec, Volume, VolumeMount, VolumeProjection,
+    ConfigMap, ConfigMapProjection, Container, EmptyDirVolumeSource, EnvVar, HTTPGetAction,
+    KeyToPath, PodSpec, PodTemplateSpec, Probe, ProjectedVolumeSource, ResourceRequirements,
+    Secret, SecretProjection, Service, ServicePort, ServiceSpec, Volume, VolumeMount,
+    VolumeProjection,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
@@ -314,28 +314,6 @@ fn client_secret(
     ))
 }
 
-fn port(name: &str, port: i32) -> ContainerPort {
-    ContainerPort {
-        name: Some(name.to_owned()),
-        container_port: port,
-        ..Default::default()
-    }
-}
-
-fn field_env(name: &str, field: &str) -> EnvVar {
-    EnvVar {
-        name: name.to_owned(),
-        value_from: Some(EnvVarSource {
-            field_ref: Some(ObjectFieldSelector {
-                field_path: field.to_owned(),
-                ..Default::default()
-            }),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
-}
-
 fn stateful_set(
     plan: &Plan,
     stan: &StanPlan,
@@ -356,13 +334,13 @@ fn stateful_set(
             format!("{CONFIG_DIR}/stan.conf"),
         ]),
         ports: Some(vec![
-            port("client", CLIENT_PORT),
-            port("cluster", CLUSTER_PORT),
-            port("monitor", MONITOR_PORT),
+            common::container_port("client", CLIENT_PORT),
+            common::container_port("cluster", CLUSTER_PORT),
+            common::container_port("monitor", MONITOR_PORT),
         ]),
         env: Some(vec![
-            field_env("POD_NAME", "metadata.name"),
-            field_env("POD_NAMESPACE", "metadata.namespace"),
+            common::field_env("POD_NAME", "metadata.name"),
+            common::field_env("POD_NAMESPACE", "metadata.namespace"),
             EnvVar {
                 name: "CLUSTER_ADVERTISE".to_owned(),
                 value: Some(format!("$(POD_NAME).{}.$(POD_NAMESPACE).svc", n.service())),
@@ -406,7 +384,7 @@ fn stateful_set(
         let mut metrics = Container {
             name: "metrics".to_owned(),
             image: Some(image.clone()),
-            ports: Some(vec![port("metrics", METRICS_PORT)]),
+            ports: Some(vec![common::container_port("metrics", METRICS_PORT)]),
             args: Some(
                 [
                     "-connz",
@@ -469,20 +447,6 @@ fn stateful_set(
     }
 
     let pod = &stan.pod;
-    let mut pod_labels = options.common_labels.clone();
-    pod_labels.extend(pod.labels.clone());
-    pod_labels.extend(names::base_labels(&plan.name));
-    let pod_annotations = match &pod.annotations {
-        Some(a) => {
-            let mut all = options.common_annotations.clone();
-            all.extend(a.clone());
-            Some(all)
-        }
-        None => {
-            (!options.common_annotations.is_empty()).then(|| options.common_annotations.clone())
-        }
-    };
-
     StatefulSet {
         metadata: common::meta(
             plan,
@@ -499,11 +463,7 @@ fn stateful_set(
                 ..Default::default()
             },
             template: PodTemplateSpec {
-                metadata: Some(ObjectMeta {
-                    labels: Some(pod_labels),
-                    annotations: pod_annotations,
-                    ..Default::default()
-                }),
+                metadata: Some(common::pod_metadata(plan, options, pod)),
                 spec: Some(PodSpec {
                     node_selector: pod.node_selector.clone(),
                     tolerations: pod.tolerations.clone(),
