@@ -1,18 +1,25 @@
-//! Pieces shared by every native bus: metadata, labels, containers and volume claims.
+//! Pieces shared by every native bus: metadata, labels, containers, volumes and the StatefulSet.
 
 use std::collections::BTreeMap;
 
+use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, EnvVar, EnvVarSource, ObjectFieldSelector, PersistentVolumeClaim,
-    PersistentVolumeClaimSpec, VolumeResourceRequirements,
+    ConfigMapProjection, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource,
+    HTTPGetAction, KeyToPath, ObjectFieldSelector, PersistentVolumeClaim,
+    PersistentVolumeClaimSpec, PodSpec, PodTemplateSpec, Probe, ProjectedVolumeSource,
+    SecretProjection, Volume, VolumeMount, VolumeProjection, VolumeResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use crate::names;
+use crate::names::{self, METRICS_PORT, MONITOR_PORT};
 use crate::options::RenderOptions;
-use crate::plan::{Plan, PodPlan, Volume};
+use crate::plan::{self, Plan, PodPlan};
 use crate::spec::ContainerTemplate;
+
+/// The projected volume holding the server's config file and the server Secret's files.
+pub(crate) const CONFIG_VOLUME: &str = "config-volume";
 
 /// Labels of an object: common labels, then `extra`, then the selector labels (which win).
 pub(crate) fn labels(
@@ -55,7 +62,7 @@ pub(crate) fn apply_template(c: &mut Container, template: Option<&ContainerTempl
 }
 
 /// A volume claim template.
-pub(crate) fn claim_template(name: String, v: &Volume) -> PersistentVolumeClaim {
+pub(crate) fn claim_template(name: String, v: &plan::Volume) -> PersistentVolumeClaim {
     PersistentVolumeClaim {
         metadata: ObjectMeta {
             name: Some(name),
@@ -120,6 +127,155 @@ pub(crate) fn field_env(name: &str, field: &str) -> EnvVar {
                 ..Default::default()
             }),
             ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// Owned copies of `items`.
+pub(crate) fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// A volume mount.
+pub(crate) fn mount(name: &str, path: &str) -> VolumeMount {
+    VolumeMount {
+        name: name.to_owned(),
+        mount_path: path.to_owned(),
+        ..Default::default()
+    }
+}
+
+/// An emptyDir volume.
+pub(crate) fn empty_dir(name: &str) -> Volume {
+    Volume {
+        name: name.to_owned(),
+        empty_dir: Some(EmptyDirVolumeSource::default()),
+        ..Default::default()
+    }
+}
+
+/// An HTTP probe of `path` on the monitoring port: 10 s initial delay, 5 s timeout.
+pub(crate) fn http_probe(path: &str) -> Probe {
+    Probe {
+        http_get: Some(HTTPGetAction {
+            path: Some(path.to_owned()),
+            port: IntOrString::Int(MONITOR_PORT),
+            ..Default::default()
+        }),
+        initial_delay_seconds: Some(10),
+        timeout_seconds: Some(5),
+        ..Default::default()
+    }
+}
+
+/// The [`CONFIG_VOLUME`]: the config file (`(key, path)`) from the ConfigMap, then the server
+/// Secret's files (`(key, path)` each).
+pub(crate) fn config_volume(
+    config_map: String,
+    config_file: (&str, &str),
+    server_secret: String,
+    server_files: &[(&str, &str)],
+) -> Volume {
+    let item = |(key, path): &(&str, &str)| KeyToPath {
+        key: (*key).to_owned(),
+        path: (*path).to_owned(),
+        ..Default::default()
+    };
+    Volume {
+        name: CONFIG_VOLUME.to_owned(),
+        projected: Some(ProjectedVolumeSource {
+            sources: Some(vec![
+                VolumeProjection {
+                    config_map: Some(ConfigMapProjection {
+                        name: config_map,
+                        items: Some(vec![item(&config_file)]),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+                VolumeProjection {
+                    secret: Some(SecretProjection {
+                        name: server_secret,
+                        items: Some(server_files.iter().map(item).collect()),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+            ]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// The Prometheus exporter container: `flags`, then the server's monitoring URL.
+pub(crate) fn metrics_container(
+    image: &str,
+    flags: &[&str],
+    template: Option<&ContainerTemplate>,
+) -> Container {
+    let mut metrics = Container {
+        name: "metrics".to_owned(),
+        image: Some(image.to_owned()),
+        ports: Some(vec![container_port("metrics", METRICS_PORT)]),
+        args: Some(
+            strings(flags)
+                .into_iter()
+                .chain([format!("http://localhost:{MONITOR_PORT}")])
+                .collect(),
+        ),
+        ..Default::default()
+    };
+    apply_template(&mut metrics, template);
+    metrics
+}
+
+/// A pod spec with the plan's pod settings passed through.
+pub(crate) fn pod_spec(pod: &PodPlan, volumes: Vec<Volume>, containers: Vec<Container>) -> PodSpec {
+    PodSpec {
+        node_selector: pod.node_selector.clone(),
+        tolerations: pod.tolerations.clone(),
+        security_context: pod.security_context.clone(),
+        image_pull_secrets: pod.image_pull_secrets.clone(),
+        service_account_name: pod.service_account_name.clone(),
+        priority_class_name: pod.priority_class_name.clone(),
+        priority: pod.priority,
+        affinity: pod.affinity.clone(),
+        volumes: Some(volumes),
+        containers,
+        ..Default::default()
+    }
+}
+
+/// The bus StatefulSet, labelled with the bus's own labels: `spec` completed with the selector
+/// labels and a pod template of `pod_spec` with [`pod_metadata`].
+pub(crate) fn stateful_set(
+    plan: &Plan,
+    options: &RenderOptions,
+    name: String,
+    pod: &PodPlan,
+    pod_spec: PodSpec,
+    spec: StatefulSetSpec,
+) -> StatefulSet {
+    StatefulSet {
+        metadata: meta(
+            plan,
+            options,
+            name,
+            labels(plan, options, &plan.bus_labels),
+            BTreeMap::new(),
+        ),
+        spec: Some(StatefulSetSpec {
+            selector: LabelSelector {
+                match_labels: Some(names::base_labels(&plan.name)),
+                ..Default::default()
+            },
+            template: PodTemplateSpec {
+                metadata: Some(pod_metadata(plan, options, pod)),
+                spec: Some(pod_spec),
+            },
+            ..spec
         }),
         ..Default::default()
     }

@@ -9,16 +9,13 @@ use std::collections::BTreeMap;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, ConfigMapProjection, Container, EmptyDirVolumeSource, EnvVar, EnvVarSource,
-    ExecAction, HTTPGetAction, KeyToPath, Lifecycle, LifecycleHandler, PodSpec, PodTemplateSpec,
-    Probe, ProjectedVolumeSource, Secret, SecretKeySelector, SecretProjection, Service,
-    ServicePort, ServiceSpec, Volume, VolumeMount, VolumeProjection,
+    ConfigMap, Container, EnvVar, EnvVarSource, ExecAction, Lifecycle, LifecycleHandler, PodSpec,
+    Probe, Secret, SecretKeySelector, Service, ServicePort, ServiceSpec,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
-use super::{Object, common, companion, pdb};
+use super::common::{self, CONFIG_VOLUME};
+use super::{Object, companion, pdb};
 use crate::certs::{self, Issued, Role, Window};
 use crate::credentials::{self, Source};
 use crate::error::{Error, ErrorKind, Warning};
@@ -30,7 +27,6 @@ use crate::options::{RenderOptions, Seed};
 use crate::plan::{JetStreamPlan, Plan};
 use crate::templates;
 
-const CONFIG_VOLUME: &str = "config-volume";
 const PID_VOLUME: &str = "pid";
 const DATA_VOLUME: &str = "js-data";
 const CONFIG_DIR: &str = "/etc/nats-config";
@@ -409,31 +405,6 @@ fn config_map(
     })
 }
 
-fn mount(name: &str, path: &str) -> VolumeMount {
-    VolumeMount {
-        name: name.to_owned(),
-        mount_path: path.to_owned(),
-        ..Default::default()
-    }
-}
-
-fn http_probe(path: &str) -> Probe {
-    Probe {
-        http_get: Some(HTTPGetAction {
-            path: Some(path.to_owned()),
-            port: IntOrString::Int(MONITOR_PORT),
-            ..Default::default()
-        }),
-        initial_delay_seconds: Some(10),
-        timeout_seconds: Some(5),
-        ..Default::default()
-    }
-}
-
-fn strings(items: &[&str]) -> Vec<String> {
-    items.iter().map(|s| (*s).to_owned()).collect()
-}
-
 fn main_container(js: &JetStreamPlan, n: &JetStreamNames) -> Container {
     let data_volume = if js.persistence.is_some() {
         n.volume()
@@ -481,21 +452,21 @@ fn main_container(js: &JetStreamPlan, n: &JetStreamNames) -> Container {
             },
         ]),
         volume_mounts: Some(vec![
-            mount(CONFIG_VOLUME, CONFIG_DIR),
-            mount(PID_VOLUME, PID_DIR),
-            mount(&data_volume, DATA_DIR),
+            common::mount(CONFIG_VOLUME, CONFIG_DIR),
+            common::mount(PID_VOLUME, PID_DIR),
+            common::mount(&data_volume, DATA_DIR),
         ]),
         startup_probe: Some(Probe {
             failure_threshold: Some(30),
-            ..http_probe("/healthz")
+            ..common::http_probe("/healthz")
         }),
         liveness_probe: Some(Probe {
             period_seconds: Some(30),
-            ..http_probe("/")
+            ..common::http_probe("/")
         }),
         readiness_probe: Some(Probe {
             period_seconds: Some(5),
-            ..http_probe("/healthz")
+            ..common::http_probe("/healthz")
         }),
         lifecycle: Some(Lifecycle {
             pre_stop: Some(LifecycleHandler {
@@ -515,39 +486,6 @@ fn main_container(js: &JetStreamPlan, n: &JetStreamNames) -> Container {
     main
 }
 
-fn config_volume(n: &JetStreamNames) -> Volume {
-    let item = |key: &str, path: &str| KeyToPath {
-        key: key.to_owned(),
-        path: path.to_owned(),
-        ..Default::default()
-    };
-    Volume {
-        name: CONFIG_VOLUME.to_owned(),
-        projected: Some(ProjectedVolumeSource {
-            sources: Some(vec![
-                VolumeProjection {
-                    config_map: Some(ConfigMapProjection {
-                        name: n.config_map(),
-                        items: Some(vec![item(JETSTREAM_CONFIG_KEY, "nats-js.conf")]),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                },
-                VolumeProjection {
-                    secret: Some(SecretProjection {
-                        name: n.server_secret(),
-                        items: Some(SERVER_FILES.iter().map(|(k, p)| item(k, p)).collect()),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                },
-            ]),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
-}
-
 fn stateful_set(
     plan: &Plan,
     js: &JetStreamPlan,
@@ -557,98 +495,73 @@ fn stateful_set(
     let mut reloader = Container {
         name: "reloader".to_owned(),
         image: Some(js.reloader_image.clone()),
-        args: Some(strings(&["-pid", PID_FILE, "-config", CONFIG_FILE])),
+        args: Some(common::strings(&["-pid", PID_FILE, "-config", CONFIG_FILE])),
         volume_mounts: Some(vec![
-            mount(CONFIG_VOLUME, CONFIG_DIR),
-            mount(PID_VOLUME, PID_DIR),
+            common::mount(CONFIG_VOLUME, CONFIG_DIR),
+            common::mount(PID_VOLUME, PID_DIR),
         ]),
         ..Default::default()
     };
     common::apply_template(&mut reloader, js.reloader_container_template.as_ref());
     let mut containers = vec![main_container(js, n), reloader];
     if let Some(image) = &js.metrics_image {
-        let mut metrics = Container {
-            name: "metrics".to_owned(),
-            image: Some(image.clone()),
-            ports: Some(vec![common::container_port("metrics", METRICS_PORT)]),
-            args: Some(
-                strings(&[
-                    "-connz",
-                    "-routez",
-                    "-subz",
-                    "-varz",
-                    "-prefix=nats",
-                    "-use_internal_server_id",
-                    "-jsz=all",
-                ])
-                .into_iter()
-                .chain([format!("http://localhost:{MONITOR_PORT}")])
-                .collect(),
-            ),
-            ..Default::default()
-        };
-        common::apply_template(&mut metrics, js.metrics_container_template.as_ref());
-        containers.push(metrics);
+        containers.push(common::metrics_container(
+            image,
+            &[
+                "-connz",
+                "-routez",
+                "-subz",
+                "-varz",
+                "-prefix=nats",
+                "-use_internal_server_id",
+                "-jsz=all",
+            ],
+            js.metrics_container_template.as_ref(),
+        ));
     }
 
-    let empty_dir = |name: &str| Volume {
-        name: name.to_owned(),
-        empty_dir: Some(EmptyDirVolumeSource::default()),
-        ..Default::default()
-    };
-    let mut volumes = vec![empty_dir(PID_VOLUME), config_volume(n)];
+    let mut volumes = vec![
+        common::empty_dir(PID_VOLUME),
+        common::config_volume(
+            n.config_map(),
+            (JETSTREAM_CONFIG_KEY, "nats-js.conf"),
+            n.server_secret(),
+            &SERVER_FILES,
+        ),
+    ];
     if js.persistence.is_none() {
-        volumes.push(empty_dir(DATA_VOLUME));
+        volumes.push(common::empty_dir(DATA_VOLUME));
     }
 
     let pod = &js.pod;
-    StatefulSet {
-        metadata: common::meta(
-            plan,
-            options,
-            n.stateful_set(),
-            common::labels(plan, options, &plan.bus_labels),
-            BTreeMap::new(),
-        ),
-        spec: Some(StatefulSetSpec {
+    common::stateful_set(
+        plan,
+        options,
+        n.stateful_set(),
+        pod,
+        PodSpec {
+            share_process_namespace: Some(true),
+            termination_grace_period_seconds: Some(60),
+            ..common::pod_spec(pod, volumes, containers)
+        },
+        StatefulSetSpec {
             pod_management_policy: Some("Parallel".to_owned()),
             replicas: Some(js.replicas),
             service_name: Some(n.service()),
-            selector: LabelSelector {
-                match_labels: Some(names::base_labels(&plan.name)),
-                ..Default::default()
-            },
-            template: PodTemplateSpec {
-                metadata: Some(common::pod_metadata(plan, options, pod)),
-                spec: Some(PodSpec {
-                    share_process_namespace: Some(true),
-                    termination_grace_period_seconds: Some(60),
-                    node_selector: pod.node_selector.clone(),
-                    tolerations: pod.tolerations.clone(),
-                    security_context: pod.security_context.clone(),
-                    image_pull_secrets: pod.image_pull_secrets.clone(),
-                    service_account_name: pod.service_account_name.clone(),
-                    priority_class_name: pod.priority_class_name.clone(),
-                    priority: pod.priority,
-                    affinity: pod.affinity.clone(),
-                    volumes: Some(volumes),
-                    containers,
-                    ..Default::default()
-                }),
-            },
             volume_claim_templates: js
                 .persistence
                 .as_ref()
                 .map(|v| vec![common::claim_template(n.volume(), v)]),
             ..Default::default()
-        }),
-        ..Default::default()
-    }
+        },
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
     use crate::render::Rendered;
     use crate::{ErrorKind, render_str};
 

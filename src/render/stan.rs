@@ -5,25 +5,20 @@ use std::collections::BTreeMap;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, ConfigMapProjection, Container, EmptyDirVolumeSource, EnvVar, HTTPGetAction,
-    KeyToPath, PodSpec, PodTemplateSpec, Probe, ProjectedVolumeSource, ResourceRequirements,
-    Secret, SecretProjection, Service, ServicePort, ServiceSpec, Volume, VolumeMount,
-    VolumeProjection,
+    ConfigMap, Container, EnvVar, ResourceRequirements, Secret, Service, ServicePort, ServiceSpec,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
-use super::{Object, common, companion, pdb};
+use super::common::{self, CONFIG_VOLUME};
+use super::{Object, companion, pdb};
 use crate::credentials::{self, SecretString, Source, TOKEN_LEN};
 use crate::error::{Error, ErrorKind, Warning};
-use crate::names::{self, CLIENT_PORT, CLUSTER_PORT, METRICS_PORT, MONITOR_PORT, StanNames};
+use crate::names::{self, CLIENT_PORT, CLUSTER_PORT, MONITOR_PORT, StanNames};
 use crate::options::RenderOptions;
 use crate::plan::{Plan, StanAuth, StanPlan};
 use crate::templates;
 
-const CONFIG_VOLUME: &str = "config-volume";
 const DATA_VOLUME: &str = "stan-data";
 const CONFIG_DIR: &str = "/etc/stan-config";
 const DATA_DIR: &str = "/data/stan";
@@ -348,16 +343,8 @@ fn stateful_set(
             },
         ]),
         volume_mounts: Some(vec![
-            VolumeMount {
-                name: CONFIG_VOLUME.to_owned(),
-                mount_path: CONFIG_DIR.to_owned(),
-                ..Default::default()
-            },
-            VolumeMount {
-                name: data_volume,
-                mount_path: DATA_DIR.to_owned(),
-                ..Default::default()
-            },
+            common::mount(CONFIG_VOLUME, CONFIG_DIR),
+            common::mount(&data_volume, DATA_DIR),
         ]),
         resources: Some(ResourceRequirements {
             requests: Some(BTreeMap::from([(
@@ -366,124 +353,51 @@ fn stateful_set(
             )])),
             ..Default::default()
         }),
-        liveness_probe: Some(Probe {
-            http_get: Some(HTTPGetAction {
-                path: Some("/".to_owned()),
-                port: IntOrString::Int(MONITOR_PORT),
-                ..Default::default()
-            }),
-            initial_delay_seconds: Some(10),
-            timeout_seconds: Some(5),
-            ..Default::default()
-        }),
+        liveness_probe: Some(common::http_probe("/")),
         ..Default::default()
     };
     common::apply_template(&mut server, stan.container_template.as_ref());
     let mut containers = vec![server];
     if let Some(image) = &stan.metrics_image {
-        let mut metrics = Container {
-            name: "metrics".to_owned(),
-            image: Some(image.clone()),
-            ports: Some(vec![common::container_port("metrics", METRICS_PORT)]),
-            args: Some(
-                [
-                    "-connz",
-                    "-routez",
-                    "-subz",
-                    "-varz",
-                    "-channelz",
-                    "-serverz",
-                ]
-                .iter()
-                .map(|s| (*s).to_owned())
-                .chain([format!("http://localhost:{MONITOR_PORT}")])
-                .collect(),
-            ),
-            ..Default::default()
-        };
-        common::apply_template(&mut metrics, stan.metrics_container_template.as_ref());
-        containers.push(metrics);
+        containers.push(common::metrics_container(
+            image,
+            &[
+                "-connz",
+                "-routez",
+                "-subz",
+                "-varz",
+                "-channelz",
+                "-serverz",
+            ],
+            stan.metrics_container_template.as_ref(),
+        ));
     }
 
-    let mut volumes = vec![Volume {
-        name: CONFIG_VOLUME.to_owned(),
-        projected: Some(ProjectedVolumeSource {
-            sources: Some(vec![
-                VolumeProjection {
-                    config_map: Some(ConfigMapProjection {
-                        name: n.config_map(),
-                        items: Some(vec![KeyToPath {
-                            key: names::STAN_CONFIG_KEY.to_owned(),
-                            path: "stan.conf".to_owned(),
-                            ..Default::default()
-                        }]),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                },
-                VolumeProjection {
-                    secret: Some(SecretProjection {
-                        name: n.server_secret(),
-                        items: Some(vec![KeyToPath {
-                            key: names::SERVER_AUTH_KEY.to_owned(),
-                            path: "auth.conf".to_owned(),
-                            ..Default::default()
-                        }]),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                },
-            ]),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }];
+    let mut volumes = vec![common::config_volume(
+        n.config_map(),
+        (names::STAN_CONFIG_KEY, "stan.conf"),
+        n.server_secret(),
+        &[(names::SERVER_AUTH_KEY, "auth.conf")],
+    )];
     if stan.persistence.is_none() {
-        volumes.push(Volume {
-            name: DATA_VOLUME.to_owned(),
-            empty_dir: Some(EmptyDirVolumeSource::default()),
-            ..Default::default()
-        });
+        volumes.push(common::empty_dir(DATA_VOLUME));
     }
 
     let pod = &stan.pod;
-    StatefulSet {
-        metadata: common::meta(
-            plan,
-            options,
-            n.stateful_set(),
-            common::labels(plan, options, &plan.bus_labels),
-            BTreeMap::new(),
-        ),
-        spec: Some(StatefulSetSpec {
+    common::stateful_set(
+        plan,
+        options,
+        n.stateful_set(),
+        pod,
+        common::pod_spec(pod, volumes, containers),
+        StatefulSetSpec {
             replicas: Some(stan.replicas),
             service_name: Some(n.service()),
-            selector: LabelSelector {
-                match_labels: Some(names::base_labels(&plan.name)),
-                ..Default::default()
-            },
-            template: PodTemplateSpec {
-                metadata: Some(common::pod_metadata(plan, options, pod)),
-                spec: Some(PodSpec {
-                    node_selector: pod.node_selector.clone(),
-                    tolerations: pod.tolerations.clone(),
-                    security_context: pod.security_context.clone(),
-                    image_pull_secrets: pod.image_pull_secrets.clone(),
-                    service_account_name: pod.service_account_name.clone(),
-                    priority_class_name: pod.priority_class_name.clone(),
-                    priority: pod.priority,
-                    affinity: pod.affinity.clone(),
-                    volumes: Some(volumes),
-                    containers,
-                    ..Default::default()
-                }),
-            },
             volume_claim_templates: stan
                 .persistence
                 .as_ref()
                 .map(|v| vec![common::claim_template(n.volume(), v)]),
             ..Default::default()
-        }),
-        ..Default::default()
-    }
+        },
+    )
 }
