@@ -2,12 +2,14 @@
 
 use std::collections::BTreeMap;
 
+use k8s_openapi::ByteString;
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::core::v1::{
-    ConfigMapProjection, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource,
-    HTTPGetAction, KeyToPath, ObjectFieldSelector, PersistentVolumeClaim,
-    PersistentVolumeClaimSpec, PodSpec, PodTemplateSpec, Probe, ProjectedVolumeSource,
-    SecretProjection, Volume, VolumeMount, VolumeProjection, VolumeResourceRequirements,
+    ConfigMap, ConfigMapProjection, Container, ContainerPort, EmptyDirVolumeSource, EnvVar,
+    EnvVarSource, HTTPGetAction, KeyToPath, ObjectFieldSelector, PersistentVolumeClaim,
+    PersistentVolumeClaimSpec, PodSpec, PodTemplateSpec, Probe, ProjectedVolumeSource, Secret,
+    SecretProjection, Service, ServicePort, ServiceSpec, Volume, VolumeMount, VolumeProjection,
+    VolumeResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -48,6 +50,86 @@ pub(crate) fn meta(
         namespace: Some(plan.namespace.clone()),
         labels: Some(labels),
         annotations: (!a.is_empty()).then_some(a),
+        ..Default::default()
+    }
+}
+
+/// A headless Service selecting the bus pods; `spec` gives the ports and anything else.
+pub(crate) fn headless_service(
+    plan: &Plan,
+    options: &RenderOptions,
+    name: String,
+    extra_labels: &BTreeMap<String, String>,
+    spec: ServiceSpec,
+) -> Service {
+    Service {
+        metadata: meta(
+            plan,
+            options,
+            name,
+            labels(plan, options, extra_labels),
+            BTreeMap::new(),
+        ),
+        spec: Some(ServiceSpec {
+            type_: Some("ClusterIP".to_owned()),
+            cluster_ip: Some("None".to_owned()),
+            selector: Some(names::base_labels(&plan.name)),
+            ..spec
+        }),
+        ..Default::default()
+    }
+}
+
+/// A named Service port.
+pub(crate) fn service_port(name: &str, port: i32) -> ServicePort {
+    ServicePort {
+        name: Some(name.to_owned()),
+        port,
+        ..Default::default()
+    }
+}
+
+/// The ConfigMap holding the server config `text` under `key`.
+pub(crate) fn config_map(
+    plan: &Plan,
+    options: &RenderOptions,
+    name: String,
+    extra_labels: &BTreeMap<String, String>,
+    key: &str,
+    text: String,
+) -> ConfigMap {
+    ConfigMap {
+        metadata: meta(
+            plan,
+            options,
+            name,
+            labels(plan, options, extra_labels),
+            BTreeMap::new(),
+        ),
+        data: Some(BTreeMap::from([(key.to_owned(), text)])),
+        ..Default::default()
+    }
+}
+
+/// An `Opaque` Secret.
+pub(crate) fn secret(
+    plan: &Plan,
+    options: &RenderOptions,
+    name: String,
+    extra_labels: &BTreeMap<String, String>,
+    annotations: BTreeMap<String, String>,
+    data: BTreeMap<String, ByteString>,
+) -> Secret {
+    Secret {
+        metadata: meta(
+            plan,
+            options,
+            name,
+            labels(plan, options, extra_labels),
+            annotations,
+        ),
+        type_: Some("Opaque".to_owned()),
+        data: Some(data),
         ..Default::default()
     }
 }

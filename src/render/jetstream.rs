@@ -10,7 +10,7 @@ use k8s_openapi::ByteString;
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::core::v1::{
     ConfigMap, Container, EnvVar, EnvVarSource, ExecAction, Lifecycle, LifecycleHandler, PodSpec,
-    Probe, Secret, SecretKeySelector, Service, ServicePort, ServiceSpec,
+    Probe, Secret, SecretKeySelector, Service, ServiceSpec,
 };
 use serde::Serialize;
 
@@ -64,11 +64,14 @@ pub(crate) fn objects(
 ) -> Result<Vec<Object>, Error> {
     let n = JetStreamNames::new(&plan.name);
     let data = secret_data(plan, &n, secrets, options, warnings)?;
+    // Unlike NATS Streaming's, these Secrets carry no extra labels and no annotations.
+    let secret =
+        |name, data| common::secret(plan, options, name, &BTreeMap::new(), BTreeMap::new(), data);
     let mut out = vec![
         Object::Service(service(plan, options, &n)),
         Object::ConfigMap(config_map(plan, js, options, &n)?),
-        Object::Secret(secret(plan, options, n.server_secret(), data.server)),
-        Object::Secret(secret(plan, options, n.client_secret(), data.client)),
+        Object::Secret(secret(n.server_secret(), data.server)),
+        Object::Secret(secret(n.client_secret(), data.client)),
         Object::StatefulSet(stateful_set(plan, js, options, &n)),
     ];
     if options.pod_disruption_budget {
@@ -297,53 +300,26 @@ fn derived(
     })
 }
 
-fn secret(plan: &Plan, options: &RenderOptions, name: String, data: Data) -> Secret {
-    Secret {
-        metadata: common::meta(
-            plan,
-            options,
-            name,
-            common::labels(plan, options, &BTreeMap::new()),
-            BTreeMap::new(),
-        ),
-        type_: Some("Opaque".to_owned()),
-        data: Some(data),
-        ..Default::default()
-    }
-}
-
 fn service(plan: &Plan, options: &RenderOptions, n: &JetStreamNames) -> Service {
-    let port = |name: &str, port: i32| ServicePort {
-        name: Some(name.to_owned()),
-        port,
-        ..Default::default()
-    };
     let mut ports = vec![
-        port("tcp-client", CLIENT_PORT),
-        port("cluster", CLUSTER_PORT),
+        common::service_port("tcp-client", CLIENT_PORT),
+        common::service_port("cluster", CLUSTER_PORT),
     ];
     if options.metrics {
-        ports.push(port("metrics", METRICS_PORT));
+        ports.push(common::service_port("metrics", METRICS_PORT));
     }
-    ports.push(port("monitor", MONITOR_PORT));
-    Service {
-        metadata: common::meta(
-            plan,
-            options,
-            n.service(),
-            common::labels(plan, options, &BTreeMap::new()),
-            BTreeMap::new(),
-        ),
-        spec: Some(ServiceSpec {
-            type_: Some("ClusterIP".to_owned()),
-            cluster_ip: Some("None".to_owned()),
+    ports.push(common::service_port("monitor", MONITOR_PORT));
+    common::headless_service(
+        plan,
+        options,
+        n.service(),
+        &BTreeMap::new(),
+        ServiceSpec {
             publish_not_ready_addresses: Some(true),
             ports: Some(ports),
-            selector: Some(names::base_labels(&plan.name)),
             ..Default::default()
-        }),
-        ..Default::default()
-    }
+        },
+    )
 }
 
 #[derive(Serialize)]
@@ -389,20 +365,14 @@ fn config_map(
     options: &RenderOptions,
     n: &JetStreamNames,
 ) -> Result<ConfigMap, Error> {
-    Ok(ConfigMap {
-        metadata: common::meta(
-            plan,
-            options,
-            n.config_map(),
-            common::labels(plan, options, &BTreeMap::new()),
-            BTreeMap::new(),
-        ),
-        data: Some(BTreeMap::from([(
-            JETSTREAM_CONFIG_KEY.to_owned(),
-            nats_js_conf(plan, js)?,
-        )])),
-        ..Default::default()
-    })
+    Ok(common::config_map(
+        plan,
+        options,
+        n.config_map(),
+        &BTreeMap::new(),
+        JETSTREAM_CONFIG_KEY,
+        nats_js_conf(plan, js)?,
+    ))
 }
 
 fn main_container(js: &JetStreamPlan, n: &JetStreamNames) -> Container {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, Container, EnvVar, ResourceRequirements, Secret, Service, ServicePort, ServiceSpec,
+    ConfigMap, Container, EnvVar, ResourceRequirements, Secret, Service, ServiceSpec,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use serde::Serialize;
@@ -134,32 +134,20 @@ fn token(
 fn service(plan: &Plan, options: &RenderOptions, n: &StanNames) -> Service {
     let mut extra = plan.bus_labels.clone();
     extra.insert("stan".to_owned(), "yes".to_owned());
-    let port = |name: &str, port: i32| ServicePort {
-        name: Some(name.to_owned()),
-        port,
-        ..Default::default()
-    };
-    Service {
-        metadata: common::meta(
-            plan,
-            options,
-            n.service(),
-            common::labels(plan, options, &extra),
-            BTreeMap::new(),
-        ),
-        spec: Some(ServiceSpec {
-            type_: Some("ClusterIP".to_owned()),
-            cluster_ip: Some("None".to_owned()),
+    common::headless_service(
+        plan,
+        options,
+        n.service(),
+        &extra,
+        ServiceSpec {
             ports: Some(vec![
-                port("tcp-client", CLIENT_PORT),
-                port("cluster", CLUSTER_PORT),
-                port("monitor", MONITOR_PORT),
+                common::service_port("tcp-client", CLIENT_PORT),
+                common::service_port("cluster", CLUSTER_PORT),
+                common::service_port("monitor", MONITOR_PORT),
             ]),
-            selector: Some(names::base_labels(&plan.name)),
             ..Default::default()
-        }),
-        ..Default::default()
-    }
+        },
+    )
 }
 
 #[derive(Serialize)]
@@ -212,20 +200,14 @@ fn config_map(
     options: &RenderOptions,
     n: &StanNames,
 ) -> Result<ConfigMap, Error> {
-    Ok(ConfigMap {
-        metadata: common::meta(
-            plan,
-            options,
-            n.config_map(),
-            common::labels(plan, options, &plan.bus_labels),
-            BTreeMap::new(),
-        ),
-        data: Some(BTreeMap::from([(
-            names::STAN_CONFIG_KEY.to_owned(),
-            stan_conf(plan, stan)?,
-        )])),
-        ..Default::default()
-    })
+    Ok(common::config_map(
+        plan,
+        options,
+        n.config_map(),
+        &plan.bus_labels,
+        names::STAN_CONFIG_KEY,
+        stan_conf(plan, stan)?,
+    ))
 }
 
 #[derive(Serialize)]
@@ -244,21 +226,14 @@ fn auth_secret(
 ) -> Secret {
     let extra = BTreeMap::from([(label.to_owned(), "yes".to_owned())]);
     let annotations = BTreeMap::from([("strategy".to_owned(), strategy.as_str().to_owned())]);
-    Secret {
-        metadata: common::meta(
-            plan,
-            options,
-            name,
-            common::labels(plan, options, &extra),
-            annotations,
-        ),
-        type_: Some("Opaque".to_owned()),
-        data: Some(BTreeMap::from([(
-            key.to_owned(),
-            ByteString(value.into_bytes()),
-        )])),
-        ..Default::default()
-    }
+    common::secret(
+        plan,
+        options,
+        name,
+        &extra,
+        annotations,
+        BTreeMap::from([(key.to_owned(), ByteString(value.into_bytes()))]),
+    )
 }
 
 fn server_secret(
