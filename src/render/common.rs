@@ -24,7 +24,7 @@ use crate::spec::ContainerTemplate;
 pub(crate) const CONFIG_VOLUME: &str = "config-volume";
 
 /// Labels of an object: common labels, then `extra`, then the selector labels (which win).
-pub(crate) fn labels(
+fn labels(
     plan: &Plan,
     options: &RenderOptions,
     extra: &BTreeMap<String, String>,
@@ -35,12 +35,13 @@ pub(crate) fn labels(
     l
 }
 
-/// `metadata` of a rendered object, with the common annotations.
+/// `metadata` of a rendered object: [`labels`] with `extra_labels`, and the common annotations
+/// plus `annotations`.
 pub(crate) fn meta(
     plan: &Plan,
     options: &RenderOptions,
     name: String,
-    labels: BTreeMap<String, String>,
+    extra_labels: &BTreeMap<String, String>,
     annotations: BTreeMap<String, String>,
 ) -> ObjectMeta {
     let mut a = options.common_annotations.clone();
@@ -48,7 +49,7 @@ pub(crate) fn meta(
     ObjectMeta {
         name: Some(name),
         namespace: Some(plan.namespace.clone()),
-        labels: Some(labels),
+        labels: Some(labels(plan, options, extra_labels)),
         annotations: (!a.is_empty()).then_some(a),
         ..Default::default()
     }
@@ -63,13 +64,7 @@ pub(crate) fn headless_service(
     spec: ServiceSpec,
 ) -> Service {
     Service {
-        metadata: meta(
-            plan,
-            options,
-            name,
-            labels(plan, options, extra_labels),
-            BTreeMap::new(),
-        ),
+        metadata: meta(plan, options, name, extra_labels, BTreeMap::new()),
         spec: Some(ServiceSpec {
             type_: Some("ClusterIP".to_owned()),
             cluster_ip: Some("None".to_owned()),
@@ -99,13 +94,7 @@ pub(crate) fn config_map(
     text: String,
 ) -> ConfigMap {
     ConfigMap {
-        metadata: meta(
-            plan,
-            options,
-            name,
-            labels(plan, options, extra_labels),
-            BTreeMap::new(),
-        ),
+        metadata: meta(plan, options, name, extra_labels, BTreeMap::new()),
         data: Some(BTreeMap::from([(key.to_owned(), text)])),
         ..Default::default()
     }
@@ -121,13 +110,7 @@ pub(crate) fn secret(
     data: BTreeMap<String, ByteString>,
 ) -> Secret {
     Secret {
-        metadata: meta(
-            plan,
-            options,
-            name,
-            labels(plan, options, extra_labels),
-            annotations,
-        ),
+        metadata: meta(plan, options, name, extra_labels, annotations),
         type_: Some("Opaque".to_owned()),
         data: Some(data),
         ..Default::default()
@@ -170,9 +153,6 @@ pub(crate) fn claim_template(name: String, v: &plan::Volume) -> PersistentVolume
 /// Pod template labels and annotations: common labels, the spec's pod labels, then the selector
 /// labels (which win); common annotations plus the spec's pod annotations.
 pub(crate) fn pod_metadata(plan: &Plan, options: &RenderOptions, pod: &PodPlan) -> ObjectMeta {
-    let mut labels = options.common_labels.clone();
-    labels.extend(pod.labels.clone());
-    labels.extend(names::base_labels(&plan.name));
     let annotations = match &pod.annotations {
         Some(a) => {
             let mut all = options.common_annotations.clone();
@@ -184,7 +164,7 @@ pub(crate) fn pod_metadata(plan: &Plan, options: &RenderOptions, pod: &PodPlan) 
         }
     };
     ObjectMeta {
-        labels: Some(labels),
+        labels: Some(labels(plan, options, &pod.labels)),
         annotations,
         ..Default::default()
     }
@@ -341,13 +321,7 @@ pub(crate) fn stateful_set(
     spec: StatefulSetSpec,
 ) -> StatefulSet {
     StatefulSet {
-        metadata: meta(
-            plan,
-            options,
-            name,
-            labels(plan, options, &plan.bus_labels),
-            BTreeMap::new(),
-        ),
+        metadata: meta(plan, options, name, &plan.bus_labels, BTreeMap::new()),
         spec: Some(StatefulSetSpec {
             selector: LabelSelector {
                 match_labels: Some(names::base_labels(&plan.name)),

@@ -25,13 +25,7 @@ pub(crate) fn pod_disruption_budget(
         (names::LABEL_EVENTBUS_NAME.to_owned(), plan.name.clone()),
     ]);
     PodDisruptionBudget {
-        metadata: common::meta(
-            plan,
-            options,
-            name,
-            common::labels(plan, options, &BTreeMap::new()),
-            BTreeMap::new(),
-        ),
+        metadata: common::meta(plan, options, name, &BTreeMap::new(), BTreeMap::new()),
         spec: Some(PodDisruptionBudgetSpec {
             max_unavailable: Some(IntOrString::Int(1)),
             selector: Some(LabelSelector {
