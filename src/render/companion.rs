@@ -12,6 +12,17 @@ use crate::spec::{self, EventBus, EventBusSpec, JetStreamConfig, NatsBus, NatsCo
 /// Annotation that marks a companion bus, so that re-rendering recognises it.
 pub const COMPANION_ANNOTATION: &str = "eventbus-gen/companion";
 
+/// The companion bus of `plan`, with `bus_spec`.
+fn companion(plan: &Plan, options: &RenderOptions, bus_spec: EventBusSpec) -> EventBus {
+    EventBus {
+        api_version: Some(spec::API_VERSION.to_owned()),
+        kind: Some(spec::KIND.to_owned()),
+        metadata: companion_meta(plan, options),
+        spec: bus_spec,
+        status: None,
+    }
+}
+
 fn companion_meta(plan: &Plan, options: &RenderOptions) -> ObjectMeta {
     let mut labels = options.common_labels.clone();
     labels.extend(plan.bus_labels.clone());
@@ -30,11 +41,10 @@ fn companion_meta(plan: &Plan, options: &RenderOptions) -> ObjectMeta {
 /// The exotic NATS Streaming bus for a rendered native one.
 pub(crate) fn stan(plan: &Plan, options: &RenderOptions, auth: StanAuth) -> EventBus {
     let n = StanNames::new(&plan.name);
-    EventBus {
-        api_version: Some(spec::API_VERSION.to_owned()),
-        kind: Some(spec::KIND.to_owned()),
-        metadata: companion_meta(plan, options),
-        spec: EventBusSpec {
+    companion(
+        plan,
+        options,
+        EventBusSpec {
             nats: Some(NatsBus {
                 native: None,
                 exotic: Some(NatsConfig {
@@ -50,8 +60,7 @@ pub(crate) fn stan(plan: &Plan, options: &RenderOptions, auth: StanAuth) -> Even
             }),
             ..Default::default()
         },
-        status: None,
-    }
+    )
 }
 
 /// The exotic JetStream bus for a rendered native one: the client Service, the client Secret,
@@ -59,11 +68,10 @@ pub(crate) fn stan(plan: &Plan, options: &RenderOptions, auth: StanAuth) -> Even
 /// by the bus's own CA, which clients do not hold).
 pub(crate) fn jetstream(plan: &Plan, options: &RenderOptions, js: &JetStreamPlan) -> EventBus {
     let n = JetStreamNames::new(&plan.name);
-    EventBus {
-        api_version: Some(spec::API_VERSION.to_owned()),
-        kind: Some(spec::KIND.to_owned()),
-        metadata: companion_meta(plan, options),
-        spec: EventBusSpec {
+    companion(
+        plan,
+        options,
+        EventBusSpec {
             jetstream_exotic: Some(JetStreamConfig {
                 url: Some(n.client_url(&plan.namespace)),
                 access_secret: Some(SecretKeySelector {
@@ -79,6 +87,5 @@ pub(crate) fn jetstream(plan: &Plan, options: &RenderOptions, js: &JetStreamPlan
             }),
             ..Default::default()
         },
-        status: None,
-    }
+    )
 }

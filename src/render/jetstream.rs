@@ -15,7 +15,7 @@ use k8s_openapi::api::core::v1::{
 use serde::Serialize;
 
 use super::common::{self, CONFIG_VOLUME};
-use super::{Object, companion, pdb};
+use super::{Object, companion};
 use crate::certs::{self, Issued, Role, Window};
 use crate::credentials::{self, Source};
 use crate::error::{Error, ErrorKind, Warning};
@@ -74,16 +74,9 @@ pub(crate) fn objects(
         Object::Secret(secret(n.client_secret(), data.client)),
         Object::StatefulSet(stateful_set(plan, js, options, &n)),
     ];
-    if options.pod_disruption_budget {
-        out.push(Object::PodDisruptionBudget(pdb::pod_disruption_budget(
-            plan,
-            options,
-            n.pdb(),
-        )));
-    }
-    if options.companion {
-        out.push(Object::EventBus(companion::jetstream(plan, options, js)));
-    }
+    super::push_optional(&mut out, plan, options, n.pdb(), || {
+        companion::jetstream(plan, options, js)
+    });
     Ok(out)
 }
 

@@ -168,6 +168,25 @@ pub fn render(
     }
 }
 
+/// Appends the optional objects of a native bus, as the options ask: the PodDisruptionBudget
+/// `pdb_name`, then the companion EventBus.
+fn push_optional(
+    out: &mut Vec<Object>,
+    plan: &Plan,
+    options: &RenderOptions,
+    pdb_name: String,
+    companion: impl FnOnce() -> EventBus,
+) {
+    if options.pod_disruption_budget {
+        out.push(Object::PodDisruptionBudget(pdb::pod_disruption_budget(
+            plan, options, pdb_name,
+        )));
+    }
+    if options.companion {
+        out.push(Object::EventBus(companion()));
+    }
+}
+
 /// An external bus, passed through as read (unknown fields dropped, status removed).
 fn external(plan: &Plan) -> EventBus {
     let mut bus = plan.source.clone();

@@ -11,7 +11,7 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use serde::Serialize;
 
 use super::common::{self, CONFIG_VOLUME};
-use super::{Object, companion, pdb};
+use super::{Object, companion};
 use crate::credentials::{self, SecretString, Source, TOKEN_LEN};
 use crate::error::{Error, ErrorKind, Warning};
 use crate::names::{self, CLIENT_PORT, CLUSTER_PORT, MONITOR_PORT, StanNames};
@@ -45,16 +45,9 @@ pub(crate) fn objects(
         out.push(Object::Secret(client_secret(plan, options, &n, t)?));
     }
     out.push(Object::StatefulSet(stateful_set(plan, stan, options, &n)));
-    if options.pod_disruption_budget {
-        out.push(Object::PodDisruptionBudget(pdb::pod_disruption_budget(
-            plan,
-            options,
-            n.pdb(),
-        )));
-    }
-    if options.companion {
-        out.push(Object::EventBus(companion::stan(plan, options, stan.auth)));
-    }
+    super::push_optional(&mut out, plan, options, n.pdb(), || {
+        companion::stan(plan, options, stan.auth)
+    });
     Ok(out)
 }
 
