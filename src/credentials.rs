@@ -8,8 +8,9 @@ use k8s_openapi::api::core::v1::Secret;
 use rand::distr::{Alphanumeric, SampleString};
 use sha2::Sha256;
 
-use crate::error::{Error, ErrorKind};
-use crate::options::Seed;
+use crate::error::{Error, ErrorKind, Warning};
+use crate::options::{RenderOptions, Seed};
+use crate::plan::Plan;
 
 /// The token alphabet of the controller: `[a-zA-Z0-9]`.
 const ALPHABET: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -31,17 +32,6 @@ impl fmt::Debug for SecretString {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("<redacted>")
     }
-}
-
-/// Where a credential came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Source {
-    /// Kept from an existing Secret.
-    Existing,
-    /// Derived from the seed.
-    Derived,
-    /// Drawn at random for this render.
-    Random,
 }
 
 /// `length` characters of `[a-zA-Z0-9]` derived from the seed and a purpose string.
@@ -147,6 +137,68 @@ pub(crate) fn check_token(token: &str, path: &str) -> Result<(), Error> {
             "the existing token is empty or holds characters that cannot go into the NATS config (quotes, backslashes, spaces, control characters)",
         ))
     }
+}
+
+/// Where new credentials come from when the input holds none to keep.
+pub(crate) enum NewSource<'a> {
+    /// Derived from the user's seed.
+    Seed(&'a Seed),
+    /// Drawn at random for this render (only when asked).
+    Random,
+}
+
+/// The words that tell one bus kind's credentials apart in [`new_source`]'s error and warning.
+pub(crate) struct Wording {
+    /// What the bus needs, opening the error.
+    pub needs: &'static str,
+    /// What a seed derives.
+    pub derived: &'static str,
+    /// What the existing Secrets keep.
+    pub kept: &'static str,
+    /// What changes with random credentials.
+    pub changes: &'static str,
+    /// The warning after the bus name when random credentials were drawn.
+    pub drawn: &'static str,
+}
+
+/// Picks where new credentials come from: the seed, else (with `--random-tokens`) random, with a
+/// warning; else an error at `path` that names the bus's Secrets `server` and `client`.
+pub(crate) fn new_source<'a>(
+    plan: &Plan,
+    options: &'a RenderOptions,
+    path: &str,
+    (server, client): (String, String),
+    wording: &Wording,
+    warnings: &mut Vec<Warning>,
+) -> Result<NewSource<'a>, Error> {
+    if let Some(seed) = &options.seed {
+        return Ok(NewSource::Seed(seed));
+    }
+    if !options.random_tokens {
+        let Wording {
+            needs,
+            derived,
+            kept,
+            changes,
+            ..
+        } = wording;
+        return Err(Error::new(
+            ErrorKind::Credentials,
+            path,
+            format!(
+                "{needs}: pass --seed-file PATH or set EVENTBUS_GEN_SEED to derive {derived}, \
+                 put the bus's existing Secrets ({server} and {client}) in the input to keep {kept}, \
+                 or pass --random-tokens ({changes} on every render)"
+            ),
+        ));
+    }
+    warnings.push(Warning {
+        path: path.to_owned(),
+        message: format!("bus {}/{}: {}", plan.namespace, plan.name, wording.drawn),
+        location: None,
+        document: Some(plan.document),
+    });
+    Ok(NewSource::Random)
 }
 
 /// Wraps a credential string (crate-internal constructor).

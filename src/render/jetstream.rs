@@ -17,7 +17,7 @@ use serde::Serialize;
 use super::common::{self, CONFIG_VOLUME};
 use super::{Object, companion};
 use crate::certs::{self, Issued, Role, Window};
-use crate::credentials::{self, Source};
+use crate::credentials::{self, NewSource, Wording};
 use crate::error::{Error, ErrorKind, Warning};
 use crate::names::{
     self, CLIENT_PORT, CLUSTER_PORT, JETSTREAM_CONFIG_KEY, JetStreamNames, METRICS_PORT,
@@ -118,36 +118,19 @@ fn secret_data(
         }
         (None, None) => {}
     }
-    let (seed, source) = if let Some(seed) = &options.seed {
-        (seed.clone(), Source::Derived)
-    } else if options.random_tokens {
-        let throwaway = Seed::new(credentials::random(43).expose())
-            .expect("43 random characters make a valid seed");
-        (throwaway, Source::Random)
-    } else {
-        return Err(Error::new(
-            ErrorKind::Credentials,
-            PATH,
-            format!(
-                "a JetStream bus needs passwords, an encryption key and TLS keys: pass --seed-file PATH or set EVENTBUS_GEN_SEED to derive stable ones, \
-                 put the bus's existing Secrets ({} and {}) in the input to keep theirs, \
-                 or pass --random-tokens (they then change on every render)",
-                n.server_secret(),
-                n.client_secret()
-            ),
-        ));
+    const NO_SOURCE: Wording = Wording {
+        needs: "a JetStream bus needs passwords, an encryption key and TLS keys",
+        derived: "stable ones",
+        kept: "theirs",
+        changes: "they then change",
+        drawn: "random credentials and TLS keys were drawn; every render changes them and restarts the bus and its clients",
     };
-    if source == Source::Random {
-        warnings.push(Warning {
-            path: PATH.to_owned(),
-            message: format!(
-                "bus {}/{}: random credentials and TLS keys were drawn; every render changes them and restarts the bus and its clients",
-                plan.namespace, plan.name
-            ),
-            location: None,
-            document: Some(plan.document),
-        });
-    }
+    let secrets = (n.server_secret(), n.client_secret());
+    let seed = match credentials::new_source(plan, options, PATH, secrets, &NO_SOURCE, warnings)? {
+        NewSource::Seed(seed) => seed.clone(),
+        NewSource::Random => Seed::new(credentials::random(43).expose())
+            .expect("43 random characters make a valid seed"),
+    };
     let window = Window::parse(
         &options.certificate_validity.not_before,
         &options.certificate_validity.not_after,

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::common::{self, CONFIG_VOLUME};
 use super::{Object, companion};
-use crate::credentials::{self, SecretString, Source, TOKEN_LEN};
+use crate::credentials::{self, NewSource, SecretString, TOKEN_LEN, Wording};
 use crate::error::{Error, ErrorKind, Warning};
 use crate::names::{self, CLIENT_PORT, CLUSTER_PORT, MONITOR_PORT, StanNames};
 use crate::options::RenderOptions;
@@ -81,46 +81,28 @@ fn token(
         (Some(t), _) | (None, Some(t)) => Some(t),
         (None, None) => None,
     };
-    let (token, source) = if let Some(t) = existing {
-        credentials::check_token(&t, PATH)?;
-        (t, Source::Existing)
-    } else if let Some(seed) = &options.seed {
-        let purpose = format!("stan-token\0{}\0{}", plan.namespace, plan.name);
-        (
-            credentials::derive(seed, &purpose, TOKEN_LEN)
-                .expose()
-                .to_owned(),
-            Source::Derived,
-        )
-    } else if options.random_tokens {
-        (
-            credentials::random(TOKEN_LEN).expose().to_owned(),
-            Source::Random,
-        )
-    } else {
-        return Err(Error::new(
-            ErrorKind::Credentials,
-            PATH,
-            format!(
-                "token auth needs a token source: pass --seed-file PATH or set EVENTBUS_GEN_SEED to derive a stable token, \
-                 put the bus's existing Secrets ({} and {}) in the input to keep their token, \
-                 or pass --random-tokens (the token then changes on every render)",
-                n.server_secret(),
-                n.client_secret()
-            ),
-        ));
+    const NO_SOURCE: Wording = Wording {
+        needs: "token auth needs a token source",
+        derived: "a stable token",
+        kept: "their token",
+        changes: "the token then changes",
+        drawn: "a random token was drawn; every render changes it and restarts the clients",
     };
-    if source == Source::Random {
-        warnings.push(Warning {
-            path: PATH.to_owned(),
-            message: format!(
-                "bus {}/{}: a random token was drawn; every render changes it and restarts the clients",
-                plan.namespace, plan.name
-            ),
-            location: None,
-            document: Some(plan.document),
-        });
-    }
+    let token = if let Some(t) = existing {
+        credentials::check_token(&t, PATH)?;
+        t
+    } else {
+        let secrets = (n.server_secret(), n.client_secret());
+        match credentials::new_source(plan, options, PATH, secrets, &NO_SOURCE, warnings)? {
+            NewSource::Seed(seed) => {
+                let purpose = format!("stan-token\0{}\0{}", plan.namespace, plan.name);
+                credentials::derive(seed, &purpose, TOKEN_LEN)
+                    .expose()
+                    .to_owned()
+            }
+            NewSource::Random => credentials::random(TOKEN_LEN).expose().to_owned(),
+        }
+    };
     Ok(credentials::secret_string(token))
 }
 
