@@ -49,16 +49,7 @@ impl ParsedBus {
         if self.locations.is_empty() {
             return None;
         }
-        let mut p = path;
-        loop {
-            if let Some(l) = self.locations.get(p) {
-                return Some(*l);
-            }
-            match p.rfind(['.', '[']) {
-                Some(i) => p = &p[..i],
-                None => return Some(self.start),
-            }
-        }
+        Some(yaml::locate(&self.locations, self.start, path))
     }
 }
 

@@ -29,15 +29,24 @@ pub struct Document {
 impl Document {
     /// The position of `path`, or of its closest parent that has one.
     pub fn locate(&self, path: &str) -> Option<Location> {
-        let mut p = path;
-        loop {
-            if let Some(l) = self.locations.get(p) {
-                return Some(*l);
-            }
-            match p.rfind(['.', '[']) {
-                Some(i) => p = &p[..i],
-                None => return Some(self.start),
-            }
+        Some(locate(&self.locations, self.start, path))
+    }
+}
+
+/// The position of `path` in `locations`, else of its closest parent there, else `start`.
+pub(crate) fn locate(
+    locations: &BTreeMap<String, Location>,
+    start: Location,
+    path: &str,
+) -> Location {
+    let mut p = path;
+    loop {
+        if let Some(l) = locations.get(p) {
+            return *l;
+        }
+        match p.rfind(['.', '[']) {
+            Some(i) => p = &p[..i],
+            None => return start,
         }
     }
 }
