@@ -34,6 +34,21 @@ pub fn base_labels(bus: &str) -> BTreeMap<String, String> {
     ])
 }
 
+/// `eventbus-<n>-pdb`, for either bus kind.
+fn pdb(bus: &str) -> String {
+    format!("eventbus-{bus}-pdb")
+}
+
+/// Pod `i` of the StatefulSet `stateful_set`.
+fn pod(stateful_set: &str, i: i32) -> String {
+    format!("{stateful_set}-{i}")
+}
+
+/// `nats://<pod>.<service>.<namespace>.svc:6222`.
+fn route(pod: &str, service: &str, namespace: &str) -> String {
+    format!("nats://{pod}.{service}.{namespace}.svc:{CLUSTER_PORT}")
+}
+
 /// Names of the NATS Streaming objects of bus `n`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StanNames {
@@ -70,7 +85,7 @@ impl StanNames {
     }
     /// `eventbus-<n>-pdb` (the name the upstream docs recommend).
     pub fn pdb(&self) -> String {
-        format!("eventbus-{}-pdb", self.bus)
+        pdb(&self.bus)
     }
     /// `stan-<n>-vol`: the volume claim template, so claims are `stan-<n>-vol-eventbus-<n>-stan-<i>`.
     pub fn volume(&self) -> String {
@@ -82,15 +97,11 @@ impl StanNames {
     }
     /// Pod `i` of the StatefulSet.
     pub fn pod(&self, i: i32) -> String {
-        format!("{}-{i}", self.stateful_set())
+        pod(&self.stateful_set(), i)
     }
     /// Route of pod `i`: `nats://<pod>.<svc>.<ns>.svc:6222`.
     pub fn route(&self, i: i32, namespace: &str) -> String {
-        format!(
-            "nats://{}.{}.{namespace}.svc:{CLUSTER_PORT}",
-            self.pod(i),
-            self.service()
-        )
+        route(&self.pod(i), &self.service(), namespace)
     }
     /// Client URL in the bus's own namespace: `nats://eventbus-<n>-stan-svc:4222`.
     pub fn client_url(&self) -> String {
@@ -134,7 +145,7 @@ impl JetStreamNames {
     }
     /// `eventbus-<n>-pdb` (the name the upstream docs recommend).
     pub fn pdb(&self) -> String {
-        format!("eventbus-{}-pdb", self.bus)
+        pdb(&self.bus)
     }
     /// `eventbus-<n>-js-vol`: the volume claim template, so claims are
     /// `eventbus-<n>-js-vol-eventbus-<n>-js-<i>`.
@@ -143,15 +154,11 @@ impl JetStreamNames {
     }
     /// Pod `i` of the StatefulSet.
     pub fn pod(&self, i: i32) -> String {
-        format!("{}-{i}", self.stateful_set())
+        pod(&self.stateful_set(), i)
     }
     /// Route of pod `i`: `nats://<pod>.<svc>.<ns>.svc:6222`.
     pub fn route(&self, i: i32, namespace: &str) -> String {
-        format!(
-            "nats://{}.{}.{namespace}.svc:{CLUSTER_PORT}",
-            self.pod(i),
-            self.service()
-        )
+        route(&self.pod(i), &self.service(), namespace)
     }
     /// Client URL: `nats://eventbus-<n>-js-svc.<ns>.svc:4222`.
     pub fn client_url(&self, namespace: &str) -> String {
