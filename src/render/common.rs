@@ -15,7 +15,7 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use crate::names::{self, METRICS_PORT, MONITOR_PORT};
+use crate::names::{self, CLIENT_PORT, CLUSTER_PORT, METRICS_PORT, MONITOR_PORT};
 use crate::options::RenderOptions;
 use crate::plan::{self, Plan, PodPlan};
 use crate::spec::ContainerTemplate;
@@ -126,8 +126,15 @@ pub(crate) fn apply_template(c: &mut Container, template: Option<&ContainerTempl
     }
 }
 
-/// A volume claim template.
-pub(crate) fn claim_template(name: String, v: &plan::Volume) -> PersistentVolumeClaim {
+/// The volume claim templates: one named `name` when the data is persistent, else none.
+pub(crate) fn claim_templates(
+    name: String,
+    persistence: Option<&plan::Volume>,
+) -> Option<Vec<PersistentVolumeClaim>> {
+    persistence.map(|v| vec![claim_template(name, v)])
+}
+
+fn claim_template(name: String, v: &plan::Volume) -> PersistentVolumeClaim {
     PersistentVolumeClaim {
         metadata: ObjectMeta {
             name: Some(name),
@@ -175,6 +182,24 @@ pub(crate) fn container_port(name: &str, port: i32) -> ContainerPort {
     ContainerPort {
         name: Some(name.to_owned()),
         container_port: port,
+        ..Default::default()
+    }
+}
+
+/// The server's client, cluster and monitoring ports.
+pub(crate) fn server_ports() -> Vec<ContainerPort> {
+    vec![
+        container_port("client", CLIENT_PORT),
+        container_port("cluster", CLUSTER_PORT),
+        container_port("monitor", MONITOR_PORT),
+    ]
+}
+
+/// `CLUSTER_ADVERTISE`: the pod's DNS name behind the Service `service`.
+pub(crate) fn cluster_advertise(service: &str) -> EnvVar {
+    EnvVar {
+        name: "CLUSTER_ADVERTISE".to_owned(),
+        value: Some(format!("$(POD_NAME).{service}.$(POD_NAMESPACE).svc")),
         ..Default::default()
     }
 }

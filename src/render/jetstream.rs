@@ -366,11 +366,7 @@ fn main_container(js: &JetStreamPlan, n: &JetStreamNames) -> Container {
             CONFIG_FILE.to_owned(),
         ]),
         args: js.start_args.clone(),
-        ports: Some(vec![
-            common::container_port("client", CLIENT_PORT),
-            common::container_port("cluster", CLUSTER_PORT),
-            common::container_port("monitor", MONITOR_PORT),
-        ]),
+        ports: Some(common::server_ports()),
         env: Some(vec![
             common::field_env("POD_NAME", "metadata.name"),
             EnvVar {
@@ -379,11 +375,7 @@ fn main_container(js: &JetStreamPlan, n: &JetStreamNames) -> Container {
                 ..Default::default()
             },
             common::field_env("POD_NAMESPACE", "metadata.namespace"),
-            EnvVar {
-                name: "CLUSTER_ADVERTISE".to_owned(),
-                value: Some(format!("$(POD_NAME).{}.$(POD_NAMESPACE).svc", n.service())),
-                ..Default::default()
-            },
+            common::cluster_advertise(&n.service()),
             EnvVar {
                 name: "JS_KEY".to_owned(),
                 value_from: Some(EnvVarSource {
@@ -494,10 +486,7 @@ fn stateful_set(
             pod_management_policy: Some("Parallel".to_owned()),
             replicas: Some(js.replicas),
             service_name: Some(n.service()),
-            volume_claim_templates: js
-                .persistence
-                .as_ref()
-                .map(|v| vec![common::claim_template(n.volume(), v)]),
+            volume_claim_templates: common::claim_templates(n.volume(), js.persistence.as_ref()),
             ..Default::default()
         },
     )

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, Container, EnvVar, ResourceRequirements, Secret, Service, ServiceSpec,
+    ConfigMap, Container, ResourceRequirements, Secret, Service, ServiceSpec,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use serde::Serialize;
@@ -278,19 +278,11 @@ fn stateful_set(
             "-sc".to_owned(),
             format!("{CONFIG_DIR}/stan.conf"),
         ]),
-        ports: Some(vec![
-            common::container_port("client", CLIENT_PORT),
-            common::container_port("cluster", CLUSTER_PORT),
-            common::container_port("monitor", MONITOR_PORT),
-        ]),
+        ports: Some(common::server_ports()),
         env: Some(vec![
             common::field_env("POD_NAME", "metadata.name"),
             common::field_env("POD_NAMESPACE", "metadata.namespace"),
-            EnvVar {
-                name: "CLUSTER_ADVERTISE".to_owned(),
-                value: Some(format!("$(POD_NAME).{}.$(POD_NAMESPACE).svc", n.service())),
-                ..Default::default()
-            },
+            common::cluster_advertise(&n.service()),
         ]),
         volume_mounts: Some(vec![
             common::mount(CONFIG_VOLUME, CONFIG_DIR),
@@ -343,10 +335,7 @@ fn stateful_set(
         StatefulSetSpec {
             replicas: Some(stan.replicas),
             service_name: Some(n.service()),
-            volume_claim_templates: stan
-                .persistence
-                .as_ref()
-                .map(|v| vec![common::claim_template(n.volume(), v)]),
+            volume_claim_templates: common::claim_templates(n.volume(), stan.persistence.as_ref()),
             ..Default::default()
         },
     )
