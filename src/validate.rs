@@ -84,12 +84,6 @@ fn check_options(options: &RenderOptions) -> Vec<Error> {
             "options.images.stanMetricsExporter",
             &options.images.stan_metrics_exporter,
         ),
-    ] {
-        if let Some(image) = image {
-            c.image(path, image);
-        }
-    }
-    for (path, image) in [
         ("options.images.nats", &options.images.nats),
         (
             "options.images.jetstreamMetricsExporter",
@@ -378,6 +372,23 @@ struct PodFields<'a> {
     affinity: &'a Option<Affinity>,
 }
 
+/// The [`PodFields`] of a native bus spec: every kind names them alike.
+macro_rules! pod_fields {
+    ($spec:expr) => {
+        PodFields {
+            metadata: $spec.metadata.as_ref(),
+            node_selector: &$spec.node_selector,
+            tolerations: &$spec.tolerations,
+            security_context: &$spec.security_context,
+            image_pull_secrets: &$spec.image_pull_secrets,
+            service_account_name: &$spec.service_account_name,
+            priority_class_name: &$spec.priority_class_name,
+            priority: &$spec.priority,
+            affinity: &$spec.affinity,
+        }
+    };
+}
+
 /// Validates one bus.
 pub fn validate_bus(parsed: &ParsedBus, options: &RenderOptions) -> Result<Plan, Vec<Error>> {
     let bus = &parsed.bus;
@@ -652,20 +663,7 @@ fn stan_plan(
             affinity = Some(hostname_anti_affinity(name));
         }
     }
-    let mut pod = c.pod(
-        P,
-        PodFields {
-            metadata: n.metadata.as_ref(),
-            node_selector: &n.node_selector,
-            tolerations: &n.tolerations,
-            security_context: &n.security_context,
-            image_pull_secrets: &n.image_pull_secrets,
-            service_account_name: &n.service_account_name,
-            priority_class_name: &n.priority_class_name,
-            priority: &n.priority,
-            affinity: &n.affinity,
-        },
-    );
+    let mut pod = c.pod(P, pod_fields!(n));
     pod.affinity = affinity;
 
     StanPlan {
@@ -781,20 +779,7 @@ fn jetstream_plan(
     ] {
         c.container_template(&format!("{P}.{field}"), t);
     }
-    let pod = c.pod(
-        P,
-        PodFields {
-            metadata: js.metadata.as_ref(),
-            node_selector: &js.node_selector,
-            tolerations: &js.tolerations,
-            security_context: &js.security_context,
-            image_pull_secrets: &js.image_pull_secrets,
-            service_account_name: &js.service_account_name,
-            priority_class_name: &js.priority_class_name,
-            priority: &js.priority,
-            affinity: &js.affinity,
-        },
-    );
+    let pod = c.pod(P, pod_fields!(js));
     let images = &options.images;
     let pick = |direct: &Option<String>, from_table: Option<&String>| {
         direct
