@@ -160,16 +160,7 @@ impl Output {
 
     /// `Kind/name` of every manifest on stdout.
     fn objects(&self) -> Vec<String> {
-        self.docs()
-            .iter()
-            .map(|d| {
-                format!(
-                    "{}/{}",
-                    d["kind"].as_str().unwrap(),
-                    d["metadata"]["name"].as_str().unwrap()
-                )
-            })
-            .collect()
+        self.docs().iter().map(crate::kind_name).collect()
     }
 
     /// Exit 1 or 2, nothing on stdout, and `needle` on stderr.

@@ -2,7 +2,7 @@
 
 use base64::Engine as _;
 
-use crate::{TEST_SEED, run};
+use crate::{TEST_SEED, run, run_seeded};
 
 const TOKEN_BUS: &str = "fixtures/native-token.yaml";
 
@@ -25,16 +25,8 @@ fn client_token(yaml: &str) -> String {
 
 #[test]
 fn renders_twice_byte_identical() {
-    let a = run(
-        &["render", TOKEN_BUS],
-        None,
-        &[("EVENTBUS_GEN_SEED", TEST_SEED)],
-    );
-    let b = run(
-        &["render", TOKEN_BUS],
-        None,
-        &[("EVENTBUS_GEN_SEED", TEST_SEED)],
-    );
+    let a = run_seeded(&["render", TOKEN_BUS]);
+    let b = run_seeded(&["render", TOKEN_BUS]);
     assert_eq!(a.code, 0, "{}", a.stderr);
     assert_eq!(a.stdout, b.stdout);
     assert!(a.stderr.is_empty(), "no warnings expected: {}", a.stderr);
@@ -42,11 +34,7 @@ fn renders_twice_byte_identical() {
 
 #[test]
 fn same_seed_same_token_other_seed_other_token() {
-    let a = run(
-        &["render", TOKEN_BUS],
-        None,
-        &[("EVENTBUS_GEN_SEED", TEST_SEED)],
-    );
+    let a = run_seeded(&["render", TOKEN_BUS]);
     let b = run(
         &["render", TOKEN_BUS],
         None,
@@ -82,11 +70,7 @@ fn seed_file_and_environment_give_the_same_token() {
         None,
         &[],
     );
-    let b = run(
-        &["render", TOKEN_BUS],
-        None,
-        &[("EVENTBUS_GEN_SEED", TEST_SEED)],
-    );
+    let b = run_seeded(&["render", TOKEN_BUS]);
     assert_eq!(a.code, 0, "{}", a.stderr);
     assert_eq!(client_token(&a.stdout), client_token(&b.stdout));
     std::fs::write(&file, "short-secret").unwrap();
@@ -106,11 +90,7 @@ fn seed_file_and_environment_give_the_same_token() {
 
 #[test]
 fn existing_secrets_in_the_input_keep_their_token() {
-    let out = run(
-        &["render", "fixtures/native-existing-secrets.yaml"],
-        None,
-        &[("EVENTBUS_GEN_SEED", TEST_SEED)],
-    );
+    let out = run_seeded(&["render", "fixtures/native-existing-secrets.yaml"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(
         client_token(&out.stdout),
@@ -217,16 +197,12 @@ fn reads_stdin() {
 fn output_directory_holds_one_file_per_object() {
     let dir = std::env::temp_dir().join(format!("eventbus-gen-out-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let out = run(
-        &[
-            "render",
-            "-o",
-            dir.to_str().unwrap(),
-            "fixtures/several-buses.yaml",
-        ],
-        None,
-        &[("EVENTBUS_GEN_SEED", TEST_SEED)],
-    );
+    let out = run_seeded(&[
+        "render",
+        "-o",
+        dir.to_str().unwrap(),
+        "fixtures/several-buses.yaml",
+    ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.is_empty());
     let mut files: Vec<String> = walk(&dir);

@@ -60,16 +60,7 @@ fn ann<'a>(item: &'a Value, key: &str) -> Option<&'a str> {
 }
 
 fn kinds(list: &Value) -> Vec<String> {
-    items(list)
-        .iter()
-        .map(|i| {
-            format!(
-                "{}/{}",
-                i["kind"].as_str().unwrap(),
-                i["metadata"]["name"].as_str().unwrap()
-            )
-        })
-        .collect()
+    items(list).iter().map(crate::kind_name).collect()
 }
 
 fn results(list: &Value, severity: &str) -> Vec<Value> {

@@ -56,6 +56,20 @@ pub fn run(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
     }
 }
 
+/// Runs `eventbus-gen` with `args` and the test seed in the environment.
+pub fn run_seeded(args: &[&str]) -> Output {
+    run(args, None, &[("EVENTBUS_GEN_SEED", TEST_SEED)])
+}
+
+/// `Kind/name` of a manifest.
+pub fn kind_name(doc: &serde_json::Value) -> String {
+    format!(
+        "{}/{}",
+        doc["kind"].as_str().unwrap(),
+        doc["metadata"]["name"].as_str().unwrap()
+    )
+}
+
 /// Test directives at the top of a fixture: `# eventbus-gen-options: {json}`,
 /// `# eventbus-gen-test: no-seed` and `# eventbus-gen-test: no-namespace`.
 pub struct Directives {

@@ -18,64 +18,31 @@ fn rendered(native: &str) -> Rendered {
     render_str(&bus(native), &options).unwrap()
 }
 
-fn find<'a, T>(r: &'a Rendered, pick: impl Fn(&'a Object) -> Option<&'a T>, name: &str) -> &'a T {
-    r.objects()
-        .filter(|o| o.name() == name)
-        .find_map(pick)
-        .unwrap_or_else(|| panic!("{name} is rendered"))
+/// The rendered object of variant `$kind` named `$name`.
+macro_rules! find {
+    ($r:expr, $kind:ident, $name:expr) => {{
+        let name = $name;
+        $r.objects()
+            .filter(|o| o.name() == name)
+            .find_map(|o| match o {
+                Object::$kind(x) => Some(x),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("{name} is rendered"))
+    }};
 }
 
 fn service(r: &Rendered) -> &Service {
-    find(
-        r,
-        |o| {
-            if let Object::Service(s) = o {
-                Some(s)
-            } else {
-                None
-            }
-        },
-        "eventbus-default-stan-svc",
-    )
+    find!(r, Service, "eventbus-default-stan-svc")
 }
 fn config_map(r: &Rendered) -> &ConfigMap {
-    find(
-        r,
-        |o| {
-            if let Object::ConfigMap(s) = o {
-                Some(s)
-            } else {
-                None
-            }
-        },
-        "eventbus-default-stan-configmap",
-    )
+    find!(r, ConfigMap, "eventbus-default-stan-configmap")
 }
 fn secret<'a>(r: &'a Rendered, name: &str) -> &'a Secret {
-    find(
-        r,
-        |o| {
-            if let Object::Secret(s) = o {
-                Some(s)
-            } else {
-                None
-            }
-        },
-        name,
-    )
+    find!(r, Secret, name)
 }
 fn stateful_set(r: &Rendered) -> &StatefulSet {
-    find(
-        r,
-        |o| {
-            if let Object::StatefulSet(s) = o {
-                Some(s)
-            } else {
-                None
-            }
-        },
-        "eventbus-default-stan",
-    )
+    find!(r, StatefulSet, "eventbus-default-stan")
 }
 fn container<'a>(sts: &'a StatefulSet, name: &str) -> &'a Container {
     let pod = sts.spec.as_ref().unwrap().template.spec.as_ref().unwrap();
@@ -541,17 +508,7 @@ fn companion_points_at_the_rendered_service() {
 #[test]
 fn pdb_follows_the_documented_recommendation() {
     let r = rendered("      {}\n");
-    let pdb = find(
-        r_ref(&r),
-        |o| {
-            if let Object::PodDisruptionBudget(p) = o {
-                Some(p)
-            } else {
-                None
-            }
-        },
-        "eventbus-default-pdb",
-    );
+    let pdb = find!(r, PodDisruptionBudget, "eventbus-default-pdb");
     let spec = pdb.spec.as_ref().unwrap();
     assert_eq!(
         spec.max_unavailable,
@@ -569,10 +526,6 @@ fn pdb_follows_the_documented_recommendation() {
             ("eventbus-name", "default")
         ])
     );
-}
-
-fn r_ref(r: &Rendered) -> &Rendered {
-    r
 }
 
 #[test]
