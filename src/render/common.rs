@@ -160,19 +160,17 @@ fn claim_template(name: String, v: &plan::Volume) -> PersistentVolumeClaim {
 /// Pod template labels and annotations: common labels, the spec's pod labels, then the selector
 /// labels (which win); common annotations plus the spec's pod annotations.
 pub(crate) fn pod_metadata(plan: &Plan, options: &RenderOptions, pod: &PodPlan) -> ObjectMeta {
-    let annotations = match &pod.annotations {
-        Some(a) => {
-            let mut all = options.common_annotations.clone();
-            all.extend(a.clone());
-            Some(all)
-        }
-        None => {
-            (!options.common_annotations.is_empty()).then(|| options.common_annotations.clone())
-        }
-    };
+    // Like the controller's nil map, no annotations at all means no `annotations` key.
+    let mut annotations = options.common_annotations.clone();
+    annotations.extend(
+        pod.annotations
+            .iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), v.clone())),
+    );
     ObjectMeta {
         labels: Some(labels(plan, options, &pod.labels)),
-        annotations,
+        annotations: (!annotations.is_empty()).then_some(annotations),
         ..Default::default()
     }
 }

@@ -453,9 +453,8 @@ fn pod_metadata_labels_never_override_selector_labels() {
         .unwrap()
         .annotations;
     assert_eq!(
-        annotations.as_ref().unwrap().len(),
-        0,
-        "metadata present: annotations set, empty"
+        annotations, &None,
+        "labels without annotations: no annotations key, as the controller's nil map"
     );
 }
 
