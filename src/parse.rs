@@ -92,7 +92,15 @@ pub fn parse_documents(
 ) -> Result<Parsed, Errors> {
     let mut parsed = Parsed::default();
     let mut errors = Vec::new();
-    for doc in docs {
+    // A `kind: List` stands for its items.
+    let docs: Vec<std::borrow::Cow<'_, Document>> = docs
+        .iter()
+        .flat_map(|d| match d.list_items() {
+            Some(items) => items.into_iter().map(std::borrow::Cow::Owned).collect(),
+            None => vec![std::borrow::Cow::Borrowed(d)],
+        })
+        .collect();
+    for doc in &docs {
         match document_kind(&doc.value) {
             DocumentKind::EventBus => match parse_bus(doc, options) {
                 Ok((bus, warnings)) => {

@@ -31,6 +31,36 @@ impl Document {
     pub fn locate(&self, path: &str) -> Option<Location> {
         Some(locate(&self.locations, self.start, path))
     }
+
+    /// The items of a `kind: List` document (what `kubectl get -o yaml` prints for several
+    /// objects), each as a document of its own that keeps its positions; `None` for any other
+    /// document.
+    pub fn list_items(&self) -> Option<Vec<Document>> {
+        if self.value.get("kind")?.as_str()? != "List" {
+            return None;
+        }
+        let items = self.value.get("items")?.as_array()?;
+        let documents = items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let prefix = format!("items[{i}]");
+                let locations = self
+                    .locations
+                    .range(prefix.clone()..)
+                    .take_while(|(k, _)| k.starts_with(&prefix))
+                    .filter_map(|(k, l)| Some((k[prefix.len()..].strip_prefix('.')?.to_owned(), *l)))
+                    .collect();
+                Document {
+                    index: self.index,
+                    value: item.clone(),
+                    locations,
+                    start: self.locations.get(&prefix).copied().unwrap_or(self.start),
+                }
+            })
+            .collect();
+        Some(documents)
+    }
 }
 
 /// The position of `path` in `locations`, else of its closest parent there, else `start`.
@@ -402,6 +432,20 @@ mod tests {
             load_documents("---\n# only a comment\n---\n{\"a\": [1, \"b\"]}\n---\n").unwrap();
         assert_eq!(docs.len(), 1);
         assert_eq!(docs[0].value, serde_json::json!({"a": [1, "b"]}));
+    }
+
+    #[test]
+    fn list_items_become_documents_with_their_positions() {
+        let docs = load_documents(
+            "apiVersion: v1\nkind: List\nitems:\n- kind: A\n  metadata:\n    name: a\n- kind: B\n",
+        )
+        .unwrap();
+        let items = docs[0].list_items().unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0].value["metadata"]["name"], "a");
+        assert_eq!(items[0].locations["metadata.name"], Location { line: 6, column: 5 });
+        assert_eq!(items[1].start, Location { line: 7, column: 3 });
+        assert!(load_documents("kind: A\n").unwrap()[0].list_items().is_none());
     }
 
     #[test]
