@@ -897,12 +897,20 @@ fn load_files(dir: &Path, files: &[String]) -> Result<Vec<Input>, Failure> {
             continue;
         };
         match yaml::load_documents(&text) {
-            Ok(mut docs) => {
-                let next = docs.last().map_or(offset, |d| offset + d.index + 1);
-                for d in &mut docs {
-                    d.index += offset;
+            Ok(loaded) => {
+                // A `kind: List` (kubectl's export of several objects) stands for its items;
+                // each document gets its own index.
+                let mut docs = Vec::with_capacity(loaded.len());
+                for d in loaded {
+                    match d.list_items() {
+                        Some(items) => docs.extend(items),
+                        None => docs.push(d),
+                    }
                 }
-                offset = next;
+                for (i, d) in docs.iter_mut().enumerate() {
+                    d.index = offset + i;
+                }
+                offset += docs.len();
                 inputs.push(Input {
                     name: name.clone(),
                     docs,

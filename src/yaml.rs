@@ -49,7 +49,9 @@ impl Document {
                     .locations
                     .range(prefix.clone()..)
                     .take_while(|(k, _)| k.starts_with(&prefix))
-                    .filter_map(|(k, l)| Some((k[prefix.len()..].strip_prefix('.')?.to_owned(), *l)))
+                    .filter_map(|(k, l)| {
+                        Some((k[prefix.len()..].strip_prefix('.')?.to_owned(), *l))
+                    })
                     .collect();
                 Document {
                     index: self.index,
@@ -443,9 +445,16 @@ mod tests {
         let items = docs[0].list_items().unwrap();
         assert_eq!(items.len(), 2);
         assert_eq!(items[0].value["metadata"]["name"], "a");
-        assert_eq!(items[0].locations["metadata.name"], Location { line: 6, column: 5 });
+        assert_eq!(
+            items[0].locations["metadata.name"],
+            Location { line: 6, column: 5 }
+        );
         assert_eq!(items[1].start, Location { line: 7, column: 3 });
-        assert!(load_documents("kind: A\n").unwrap()[0].list_items().is_none());
+        assert!(
+            load_documents("kind: A\n").unwrap()[0]
+                .list_items()
+                .is_none()
+        );
     }
 
     #[test]

@@ -135,3 +135,45 @@ fn argocd_generate_renders_a_jetstream_bus_byte_identically() {
         )
     );
 }
+
+#[test]
+fn argocd_generate_reads_a_list_of_exported_secrets_once() {
+    let dir = std::env::temp_dir().join(format!("eventbus-gen-list-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let fixture =
+        std::fs::read_to_string(crate::root().join("fixtures/native-existing-secrets-list.yaml"))
+            .unwrap();
+    let (bus, list) = fixture.split_once("\n---\n").unwrap();
+    std::fs::write(dir.join("bus.yaml"), bus).unwrap();
+    std::fs::write(dir.join("secrets.yaml"), list).unwrap();
+    let out = run(
+        &["argocd", "generate", dir.to_str().unwrap()],
+        None,
+        &[("ARGOCD_APP_NAMESPACE", "argo-events")],
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let kinds: Vec<_> = out
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("kind: "))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "Service",
+            "ConfigMap",
+            "Secret",
+            "Secret",
+            "StatefulSet",
+            "PodDisruptionBudget",
+            "EventBus"
+        ]
+    );
+    assert!(
+        !out.stdout.contains("ownerReferences"),
+        "the exported Secrets are rendered anew, not passed through"
+    );
+    assert!(out.stdout.contains("client-auth: dG9rZW46ICJGY0dZRW4yMzRuekhKOUJOZm90OGJmOTVONmZSeDA4amVYdXR4ZkZITXl2THlGSmZuenhNNHFWeG9OMWhEQkp0Ig=="));
+}
