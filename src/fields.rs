@@ -193,6 +193,9 @@ pub(crate) fn unknown_field_message(path: &str) -> String {
             }
         }
     }
+    if pattern == "spec.kafka.consumerGroup" && key == "startOldest" {
+        return "unknown field; renamed to oldest in Argo Events v1.9.3".to_owned();
+    }
     if let Some((_, hint)) = LOOKALIKES.iter().find(|(k, _)| *k == key) {
         return format!("unknown field; {hint}");
     }

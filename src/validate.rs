@@ -470,6 +470,12 @@ pub fn validate_bus(parsed: &ParsedBus, options: &RenderOptions) -> Result<Plan,
         if k.url.as_deref().unwrap_or("").is_empty() {
             c.invalid("spec.kafka.url", "\"spec.kafka.url\" is missing");
         }
+        if k.topic.as_deref().unwrap_or("").is_empty() {
+            c.warn(
+                "spec.kafka.topic",
+                "not set: the controller writes its default (<namespace>-<name>) back into the spec, which shows as drift in GitOps; set the topic explicitly",
+            );
+        }
         if let Some(m) = k.sasl.as_ref().and_then(|s| s.mechanism.as_deref()) {
             c.one_of(
                 "spec.kafka.sasl.mechanism",
@@ -609,12 +615,16 @@ fn stan_plan(
     if replicas < 0 {
         c.invalid(
             &format!("{P}.replicas"),
-            format!("{replicas} is not allowed; use 3 to {MAX_REPLICAS} (3 or 5 is usual)"),
+            format!(
+                "{replicas} is not allowed; use 0 to {MAX_REPLICAS} (values below 3 become 3; 3 or 5 is usual)"
+            ),
         );
     } else if replicas > MAX_REPLICAS {
         c.invalid(
             &format!("{P}.replicas"),
-            format!("{replicas} is too many; use 3 to {MAX_REPLICAS} (3 or 5 is usual)"),
+            format!(
+                "{replicas} is too many; use 0 to {MAX_REPLICAS} (values below 3 become 3; 3 or 5 is usual)"
+            ),
         );
     } else if replicas < 3 {
         if n.replicas.is_some() {

@@ -322,3 +322,24 @@ fn bundled_examples_render() {
         client_token(&with_options.stdout)
     );
 }
+
+#[test]
+fn kafka_without_topic_warns_about_drift_and_old_field_names_get_a_hint() {
+    let bus = "apiVersion: argoproj.io/v1alpha1\nkind: EventBus\nmetadata: {name: default, namespace: events}\nspec:\n  kafka:\n    url: kafka:9092\n";
+    let out = run(&["render", "-"], Some(bus), &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("warning: spec.kafka.topic: not set"),
+        "{}",
+        out.stderr
+    );
+    let old = format!("{bus}    consumerGroup:\n      startOldest: true\n");
+    let out = run(&["render", "-"], Some(&old), &[]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr
+            .contains("spec.kafka.consumerGroup.startOldest: unknown field; renamed to oldest"),
+        "{}",
+        out.stderr
+    );
+}

@@ -459,10 +459,6 @@ fn invalid_jetstream_fixtures_fail_with_the_field_named() {
             "spec.jetstreamExotic.url: \"spec.jetstreamExotic.url\" is missing",
         ),
         (
-            "jetstream-kafka-missing-url.yaml",
-            "spec.kafka.url: \"spec.kafka.url\" is missing",
-        ),
-        (
             "jetstream-missing-version.yaml",
             "spec.jetstream.version: invalid spec: a version for jetstream needs to be specified",
         ),
