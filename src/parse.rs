@@ -107,17 +107,7 @@ pub fn parse_documents(
                     parsed.buses.push(bus);
                     parsed.warnings.extend(warnings);
                 }
-                Err((mut e, bus)) => {
-                    // Only unknown fields failed: report the spec's other problems as well.
-                    if let Some(Err(more)) = bus.map(|b| crate::validate::validate_bus(&b, options))
-                    {
-                        e.extend(more);
-                        e.sort_by_key(|e| {
-                            e.location().map_or((usize::MAX, 0), |l| (l.line, l.column))
-                        });
-                    }
-                    errors.extend(e);
-                }
+                Err(e) => errors.extend(e),
             },
             DocumentKind::Secret => match serde_json::from_value::<Secret>(doc.value.clone()) {
                 Ok(s) => parsed.secrets.push(s),
@@ -156,15 +146,13 @@ pub fn parse_documents(
     }
 }
 
-/// The errors of a document, and the bus when only unknown fields failed (so it can still be
-/// validated and every problem reported at once).
-type BusFailure = (Vec<Error>, Option<Box<ParsedBus>>);
-
-/// Parses one `EventBus` document, collecting unknown fields and type errors.
+/// Parses one `EventBus` document. On failure, every problem of the document comes back:
+/// unknown fields, each wrong type (the field is dropped and parsing goes on), and the rule
+/// violations of what remains.
 fn parse_bus(
     doc: &Document,
     options: &RenderOptions,
-) -> Result<(ParsedBus, Vec<Warning>), BusFailure> {
+) -> Result<(ParsedBus, Vec<Warning>), Vec<Error>> {
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     let at = |path: &str| doc.locate(path);
@@ -193,10 +181,41 @@ fn parse_bus(
         ),
     }
 
-    let mut unknown = Vec::new();
-    let mut record = |p: serde_ignored::Path<'_>| unknown.push(ignored_path(&p));
-    let de = serde_ignored::Deserializer::new(&doc.value, &mut record);
-    let result: Result<EventBus, _> = serde_path_to_error::deserialize(de);
+    // Each pass reports the first wrong type; drop that field and parse again.
+    let mut value: Option<Value> = None;
+    let mut unknown: Vec<String> = Vec::new();
+    let mut dropped: Vec<String> = Vec::new();
+    let bus = loop {
+        let current = value.as_ref().unwrap_or(&doc.value);
+        let mut record = |p: serde_ignored::Path<'_>| {
+            let path = ignored_path(&p);
+            if !unknown.contains(&path) {
+                unknown.push(path);
+            }
+        };
+        let de = serde_ignored::Deserializer::new(current, &mut record);
+        match serde_path_to_error::deserialize::<_, EventBus>(de) {
+            Ok(bus) => break Some(bus),
+            Err(e) => {
+                let path = serde_path(e.path());
+                errors.push(
+                    Error::new(
+                        ErrorKind::Type,
+                        path.clone(),
+                        type_message(&e.inner().to_string()),
+                    )
+                    .at(at(&path)),
+                );
+                let mut next = current.clone();
+                let removed = remove_path(&mut next, &path);
+                if !removed || dropped.contains(&path) || dropped.len() >= MAX_TYPE_ERRORS {
+                    break None;
+                }
+                dropped.push(path);
+                value = Some(next);
+            }
+        }
+    };
     for path in unknown {
         let message = unknown_field_message(&path);
         if options.allow_unknown_fields {
@@ -210,37 +229,87 @@ fn parse_bus(
             errors.push(Error::new(ErrorKind::UnknownField, path.clone(), message).at(at(&path)));
         }
     }
-    let bus = match result {
-        Ok(bus) => Some(bus),
-        Err(e) => {
-            let path = serde_path(e.path());
-            errors.push(
-                Error::new(
-                    ErrorKind::Type,
-                    path.clone(),
-                    type_message(&e.inner().to_string()),
-                )
-                .at(at(&path)),
-            );
-            None
-        }
-    };
     let bus = bus.map(|bus| ParsedBus {
         bus,
         document: doc.index,
         locations: doc.locations.clone(),
         start: doc.start,
     });
-    let only_unknown = errors.iter().all(|e| e.kind() == ErrorKind::UnknownField);
     match bus {
         Some(bus) if errors.is_empty() => Ok((bus, warnings)),
-        bus => Err((
-            errors
+        bus => {
+            // Rule violations of what did parse, except about the fields dropped for their type.
+            if let Some(Err(more)) = bus.map(|b| crate::validate::validate_bus(&b, options)) {
+                let under = |p: &str, d: &str| {
+                    p == d || p.starts_with(&format!("{d}.")) || p.starts_with(&format!("{d}["))
+                };
+                errors.extend(
+                    more.into_iter()
+                        .filter(|e| !dropped.iter().any(|d| under(e.path(), d))),
+                );
+            }
+            errors.sort_by_key(|e| e.location().map_or((usize::MAX, 0), |l| (l.line, l.column)));
+            Err(errors
                 .into_iter()
                 .map(|e| e.in_document(doc.index))
-                .collect(),
-            bus.filter(|_| only_unknown).map(Box::new),
-        )),
+                .collect())
+        }
+    }
+}
+
+/// How many wrong types one document may report before parsing stops.
+const MAX_TYPE_ERRORS: usize = 50;
+
+/// Removes the field at `path` (`spec.a.b`, `x[2].y`, map keys may hold dots) from `value`.
+fn remove_path(value: &mut Value, path: &str) -> bool {
+    let mut rest = path;
+    let mut node = value;
+    loop {
+        if let Some(after) = rest.strip_prefix('[') {
+            let Some((index, tail)) = after.split_once(']') else {
+                return false;
+            };
+            let Ok(i) = index.parse::<usize>() else {
+                return false;
+            };
+            let Value::Array(items) = node else {
+                return false;
+            };
+            if tail.is_empty() {
+                if i >= items.len() {
+                    return false;
+                }
+                items.remove(i);
+                return true;
+            }
+            let Some(n) = items.get_mut(i) else {
+                return false;
+            };
+            node = n;
+            rest = tail.strip_prefix('.').unwrap_or(tail);
+            continue;
+        }
+        let Value::Object(map) = node else {
+            return false;
+        };
+        // The longest key that the path continues with (keys such as `prometheus.io/port`).
+        let key = map
+            .keys()
+            .filter(|k| {
+                rest == k.as_str()
+                    || rest
+                        .strip_prefix(k.as_str())
+                        .is_some_and(|t| t.starts_with(['.', '[']))
+            })
+            .max_by_key(|k| k.len())
+            .cloned();
+        let Some(key) = key else { return false };
+        let tail = &rest[key.len()..];
+        if tail.is_empty() {
+            return map.remove(&key).is_some();
+        }
+        node = map.get_mut(&key).expect("the key was just found");
+        rest = tail.strip_prefix('.').unwrap_or(tail);
     }
 }
 
@@ -305,6 +374,31 @@ fn type_message(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn removes_paths_with_dotted_keys_and_indexes() {
+        let mut v = serde_json::json!({"a": {"x.io/y": 1, "list": [{"k": 1}, {"k": 2}]}});
+        assert!(remove_path(&mut v, "a.x.io/y"));
+        assert!(remove_path(&mut v, "a.list[1].k"));
+        assert!(!remove_path(&mut v, "a.nope"));
+        assert_eq!(v, serde_json::json!({"a": {"list": [{"k": 1}, {}]}}));
+    }
+
+    #[test]
+    fn every_problem_of_a_document_is_reported() {
+        let text = "apiVersion: argoproj.io/v1alpha1\nkind: EventBus\nmetadata: {name: a, namespace: n}\nspec:\n  nats:\n    native: {auth: BAD, replica: 2, maxAge: 1d, maxPayload: 65536, maxMsgs: lots}\n";
+        let e = parse(text, &RenderOptions::default()).unwrap_err();
+        let paths: Vec<_> = e.0.iter().map(|e| e.path()).collect();
+        for p in [
+            "spec.nats.native.auth",
+            "spec.nats.native.replica",
+            "spec.nats.native.maxAge",
+            "spec.nats.native.maxPayload",
+            "spec.nats.native.maxMsgs",
+        ] {
+            assert!(paths.contains(&p), "{p} missing from {paths:?}");
+        }
+    }
 
     #[test]
     fn type_messages_explain_quoting() {
