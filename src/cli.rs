@@ -111,7 +111,8 @@ struct RenderArgs {
     files: Vec<PathBuf>,
     #[command(flatten)]
     options: OptionArgs,
-    /// Write one file per object under DIR/<namespace>/<bus>/ instead of a stream on stdout.
+    /// Write one file per object under DIR/<namespace>/<bus>/ instead of a stream on stdout;
+    /// YAML files of objects a bus no longer renders are removed from its folder.
     #[arg(short, long, value_name = "DIR")]
     output_dir: Option<PathBuf>,
     /// Do not print warnings.
@@ -417,10 +418,27 @@ fn write_tree(dir: &Path, rendered: &eventbus_gen::Rendered) -> Result<(), Failu
             }
         }
     }
-    for (path, text) in files {
+    // A bus's folder holds only what it renders now: files of objects it no longer renders
+    // (after --no-pdb, say) are removed, so `kubectl apply -R` does not bring them back.
+    let bus_dirs: std::collections::BTreeSet<&Path> =
+        files.keys().filter_map(|p| p.parent()).collect();
+    for bus_dir in bus_dirs {
+        let Ok(entries) = std::fs::read_dir(bus_dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "yaml") && !files.contains_key(&path) {
+                std::fs::remove_file(&path).map_err(|e| {
+                    Failure::Usage(format!("cannot remove {}: {e}", path.display()))
+                })?;
+            }
+        }
+    }
+    for (path, text) in &files {
         let parent = path.parent().expect("object paths have a parent");
         std::fs::create_dir_all(parent)
-            .and_then(|()| std::fs::write(&path, text))
+            .and_then(|()| std::fs::write(path, text))
             .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", path.display())))?;
     }
     Ok(())

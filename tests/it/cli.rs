@@ -212,6 +212,22 @@ fn output_directory_holds_one_file_per_object() {
         files.contains(&"team-a/default/statefulset-eventbus-default-stan.yaml".to_owned()),
         "{files:?}"
     );
+    // Rendering again without the PDB removes its file; nothing else moves.
+    let again = run(
+        &[
+            "render",
+            "--no-pdb",
+            "-o",
+            dir.to_str().unwrap(),
+            "fixtures/several-buses.yaml",
+        ],
+        None,
+        &[("EVENTBUS_GEN_SEED", TEST_SEED)],
+    );
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    let after = walk(&dir);
+    assert_eq!(after.len(), 12, "{after:?}");
+    assert!(!after.iter().any(|f| f.contains("poddisruptionbudget")));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
