@@ -10,6 +10,8 @@ out=target/ci-rendered
 rm -rf "$out" && mkdir -p "$out/objects" "$out/nats"
 export EVENTBUS_GEN_SEED="eventbus-gen CI seed, not a secret"
 
+# Our own scenarios must all render; real-world manifests render or not as their headers say
+# (tests/it/golden.rs checks those verdicts).
 rendered=0
 for f in fixtures/*.yaml fixtures/*.json fixtures/jetstream/*.yaml fixtures/real-world/*.yaml; do
   name=$(basename "$(dirname "$f")")-$(basename "${f%.*}")
@@ -19,8 +21,12 @@ for f in fixtures/*.yaml fixtures/*.json fixtures/jetstream/*.yaml fixtures/real
     printf '%s\n' "$opts" > "$out/options.json"
     args+=(--options "$out/options.json")
   fi
-  if "$bin" "${args[@]}" "$f" 2>/dev/null; then
+  if "$bin" "${args[@]}" "$f" 2>"$out/stderr"; then
     rendered=$((rendered + 1))
+  elif [[ $f != fixtures/real-world/* ]]; then
+    echo "fixture $f does not render:" >&2
+    cat "$out/stderr" >&2
+    exit 1
   fi
 done
 files=$(find "$out/objects" -name '*.yaml' | sort)
@@ -33,14 +39,19 @@ echo "kubernetes-validate --strict (1.33): ok"
 yamllint -s -f parsable -c .ci/yamllint.yaml "$out/objects"
 echo "yamllint: ok"
 
-if [[ ! -f $schema ]]; then
+# The strict EventBus schema (Argo Events' published JSON schema, with unknown fields refused)
+# sits in the reference folder next to the repository in CI.
+if [[ -f $schema ]]; then
+  buses=$(grep -l '^kind: EventBus' $files)
+  # shellcheck disable=SC2086
+  check-jsonschema --schemafile "$schema" $buses
+  echo "check-jsonschema (EventBus, strict): ok on $(wc -l <<<"$buses") buses"
+elif [[ -n ${CI:-} ]]; then
   echo "EventBus schema not found at $schema (set EVENTBUS_SCHEMA)" >&2
   exit 1
+else
+  echo "SKIPPED: EventBus schema check; no schema at $schema (set EVENTBUS_SCHEMA)" >&2
 fi
-buses=$(grep -l '^kind: EventBus' $files)
-# shellcheck disable=SC2086
-check-jsonschema --schemafile "$schema" $buses
-echo "check-jsonschema (EventBus, strict): ok on $(wc -l <<<"$buses") buses"
 
 python .ci/nats-configs.py "$out/objects" "$out/nats"
 export POD_NAME=eventbus-default-stan-0 CLUSTER_ADVERTISE=eventbus-default-stan-0.svc SERVER_NAME=test-0 JS_KEY=0123456789ab

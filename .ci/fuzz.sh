@@ -15,13 +15,15 @@ command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --quiet
 mkdir -p fuzz/corpus/render fuzz/corpus/krm
 cp fixtures/*.yaml fixtures/*.json fixtures/jetstream/*.yaml fixtures/real-world/*.yaml fixtures/invalid/*.yaml fuzz/corpus/render/
 cp fixtures/krm/*.yaml fuzz/corpus/krm/
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 for target in render krm; do
-  cargo +nightly fuzz run --fuzz-dir fuzz "$target" "fuzz/corpus/$target" -- \
-    -max_total_time="$seconds" -print_final_stats=1 2>&1 | grep -E '^(Done|stat::number_of_executed_units)|panicked|ERROR|SUMMARY' || true
-  # libFuzzer leaves an artifact for every crash it finds.
-  if compgen -G "fuzz/artifacts/$target/*" >/dev/null; then
-    echo "fuzz: $target found crashing inputs:" >&2
-    ls "fuzz/artifacts/$target" >&2
+  # A build failure or a crash makes cargo-fuzz exit non-zero; both fail CI.
+  if ! cargo +nightly fuzz run --fuzz-dir fuzz "$target" "fuzz/corpus/$target" -- \
+    -max_total_time="$seconds" -print_final_stats=1 >"$log" 2>&1; then
+    tail -n 60 "$log" >&2
+    echo "fuzz: $target failed (see above; crashing inputs are kept in fuzz/artifacts/$target)" >&2
     exit 1
   fi
+  grep -E '^(Done|stat::number_of_executed_units)' "$log"
 done
