@@ -101,7 +101,7 @@ pub fn run(input: &str, env: &Environment) -> Outcome {
             if errors == 1 { "" } else { "s" }
         ));
     }
-    let mut out = ResourceList {
+    let out = ResourceList {
         api_version: if list.has_known_api_version() {
             list.api_version.clone()
         } else {
@@ -110,9 +110,9 @@ pub fn run(input: &str, env: &Environment) -> Outcome {
         kind: krm::KIND.to_owned(),
         items,
         function_config: list.function_config.clone(),
-        results: list.results.clone(),
+        // Results describe this run only; those of an earlier run are not carried along.
+        results,
     };
-    out.results.extend(results);
     match crate::output::to_yaml(&out) {
         Ok(stdout) => Outcome {
             stdout,
