@@ -82,6 +82,16 @@ fn krm_function_renders_a_jetstream_bus_and_is_idempotent() {
         items(&second.stdout) == items(&first.stdout),
         "a second run changed the items"
     );
+    let results = |text: &str| {
+        eventbus_gen::yaml::load_documents(text).unwrap()[0].value["results"]
+            .as_array()
+            .map_or(0, Vec::len)
+    };
+    assert_eq!(
+        results(&second.stdout),
+        1,
+        "results of the first run are not carried along"
+    );
 }
 
 #[test]
