@@ -85,9 +85,11 @@ pub(crate) fn secret_value<'a>(secret: &'a Secret, key: &str) -> Option<&'a [u8]
         .map(|s| s.as_bytes())
 }
 
-/// Finds the Secret named `name` in `namespace` (a Secret without namespace matches any).
+/// Finds the Secret named `name` in `namespace`. A Secret without a namespace belongs to
+/// `default_namespace` (the render's); only when there is none does it match any namespace.
 pub(crate) fn find_secret<'a>(
     secrets: &[&'a Secret],
+    default_namespace: Option<&str>,
     namespace: &str,
     name: &str,
 ) -> Option<&'a Secret> {
@@ -96,6 +98,8 @@ pub(crate) fn find_secret<'a>(
             && s.metadata
                 .namespace
                 .as_deref()
+                .filter(|ns| !ns.is_empty())
+                .or(default_namespace)
                 .is_none_or(|ns| ns == namespace)
     })
 }
@@ -246,5 +250,29 @@ mod tests {
         assert_eq!(token_from_server_auth(b""), None);
         assert!(check_token("abc", "x").is_ok());
         assert!(check_token("a\"b", "x").is_err());
+    }
+
+    #[test]
+    fn a_secret_without_namespace_belongs_to_the_default_namespace() {
+        let secret = |ns: Option<&str>| {
+            let mut s = Secret::default();
+            s.metadata.name = Some("eventbus-default-server".to_owned());
+            s.metadata.namespace = ns.map(str::to_owned);
+            s
+        };
+        let (plain, other) = (secret(None), secret(Some("other")));
+        let find = |default: Option<&str>, ns: &str| {
+            find_secret(&[&other, &plain], default, ns, "eventbus-default-server")
+                .map(|s| s.metadata.namespace.as_deref())
+        };
+        // No default namespace: the namespace-less Secret matches every bus (one namespace).
+        assert_eq!(find(None, "ev"), Some(None));
+        assert_eq!(find(None, "other"), Some(Some("other")));
+        // A default namespace: it belongs there and nowhere else.
+        assert_eq!(find(Some("ev"), "ev"), Some(None));
+        assert_eq!(find(Some("ev"), "team-b"), None);
+        assert_eq!(find(Some("ev"), "other"), Some(Some("other")));
+        // Another name never matches.
+        assert!(find_secret(&[&plain], None, "ev", "eventbus-x-server").is_none());
     }
 }

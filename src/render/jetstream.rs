@@ -98,8 +98,18 @@ fn secret_data(
     options: &RenderOptions,
     warnings: &mut Vec<Warning>,
 ) -> Result<SecretData, Error> {
-    let server = credentials::find_secret(secrets, &plan.namespace, &n.server_secret());
-    let client = credentials::find_secret(secrets, &plan.namespace, &n.client_secret());
+    let server = credentials::find_secret(
+        secrets,
+        options.namespace.as_deref(),
+        &plan.namespace,
+        &n.server_secret(),
+    );
+    let client = credentials::find_secret(
+        secrets,
+        options.namespace.as_deref(),
+        &plan.namespace,
+        &n.client_secret(),
+    );
     match (server, client) {
         (Some(s), Some(c)) => return kept(n, s, c),
         (Some(_), None) | (None, Some(_)) => {

@@ -60,12 +60,22 @@ fn token(
     warnings: &mut Vec<Warning>,
 ) -> Result<SecretString, Error> {
     const PATH: &str = "spec.nats.native.auth";
-    let from_client = credentials::find_secret(secrets, &plan.namespace, &n.client_secret())
-        .and_then(|s| credentials::secret_value(s, names::CLIENT_AUTH_KEY))
-        .and_then(credentials::token_from_client_auth);
-    let from_server = credentials::find_secret(secrets, &plan.namespace, &n.server_secret())
-        .and_then(|s| credentials::secret_value(s, names::SERVER_AUTH_KEY))
-        .and_then(credentials::token_from_server_auth);
+    let from_client = credentials::find_secret(
+        secrets,
+        options.namespace.as_deref(),
+        &plan.namespace,
+        &n.client_secret(),
+    )
+    .and_then(|s| credentials::secret_value(s, names::CLIENT_AUTH_KEY))
+    .and_then(credentials::token_from_client_auth);
+    let from_server = credentials::find_secret(
+        secrets,
+        options.namespace.as_deref(),
+        &plan.namespace,
+        &n.server_secret(),
+    )
+    .and_then(|s| credentials::secret_value(s, names::SERVER_AUTH_KEY))
+    .and_then(credentials::token_from_server_auth);
     let existing = match (from_client, from_server) {
         (Some(c), Some(s)) if c != s => {
             return Err(Error::new(

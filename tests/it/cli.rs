@@ -322,3 +322,75 @@ fn bundled_examples_render() {
         client_token(&with_options.stdout)
     );
 }
+
+/// The input of `native-existing-secrets.yaml` with every `namespace:` line taken out of the
+/// Secrets, and the bus in `bus_namespace`.
+fn secrets_without_namespace(bus_namespace: &str) -> String {
+    let text = std::fs::read_to_string(crate::root().join("fixtures/native-existing-secrets.yaml"))
+        .unwrap();
+    let (bus, secrets) = text.split_once("\n---\n").unwrap();
+    format!(
+        "{}\n---\n{}",
+        bus.replace(
+            "namespace: argo-events",
+            &format!("namespace: {bus_namespace}")
+        ),
+        secrets.replace("  namespace: argo-events\n", "")
+    )
+}
+
+#[test]
+fn a_secret_without_namespace_belongs_to_the_default_namespace() {
+    const KEPT: &str = "FcGYEn234nzHJ9BNfot8bf95N6fRx08jeXutxfFHMyvLyFJfnzxM4qVxoN1hDBJt";
+    let text = secrets_without_namespace("team-a");
+    // No default namespace: the Secrets match the bus, whatever its namespace.
+    let out = run(
+        &["render", "-"],
+        Some(&text),
+        &[("EVENTBUS_GEN_SEED", crate::TEST_SEED)],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(client_token(&out.stdout), KEPT);
+    // The default namespace is team-a: the Secrets are team-a's.
+    let out = run(
+        &["render", "--namespace", "team-a", "-"],
+        Some(&text),
+        &[("EVENTBUS_GEN_SEED", crate::TEST_SEED)],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(client_token(&out.stdout), KEPT);
+    // The default namespace is elsewhere: a team-a bus does not take them; its token is derived.
+    let out = run(
+        &["render", "--namespace", "team-b", "-"],
+        Some(&text),
+        &[("EVENTBUS_GEN_SEED", crate::TEST_SEED)],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_ne!(client_token(&out.stdout), KEPT);
+    // Two buses, two namespaces: only the default namespace's bus keeps the token.
+    let two = format!(
+        "{text}\n---\n{}",
+        text.split_once("\n---\n")
+            .unwrap()
+            .0
+            .replace("namespace: team-a", "namespace: team-b")
+    );
+    let out = run(
+        &["render", "--namespace", "team-b", "-"],
+        Some(&two),
+        &[("EVENTBUS_GEN_SEED", crate::TEST_SEED)],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let tokens: Vec<String> = out
+        .stdout
+        .split("\n---\n")
+        .filter(|d| d.contains("client-auth: "))
+        .map(client_token)
+        .collect();
+    assert_eq!(tokens.len(), 2);
+    assert_ne!(
+        tokens[0], KEPT,
+        "team-a's bus must not take team-b's Secret"
+    );
+    assert_eq!(tokens[1], KEPT);
+}
