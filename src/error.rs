@@ -19,7 +19,8 @@ pub enum ErrorKind {
     Invalid,
     /// A valid spec that eventbus-gen cannot render with the given options.
     Unsupported,
-    /// A bus needs a credential source (seed, existing Secret or random tokens) and has none.
+    /// A bus needs a credential source (seed, existing Secret or random tokens) and has none,
+    /// or its existing Secrets cannot be kept (broken, incomplete or disagreeing).
     Credentials,
     /// A template failed to render; this is a bug in eventbus-gen.
     Template,

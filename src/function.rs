@@ -26,7 +26,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use k8s_openapi::api::core::v1::Secret;
 use serde_json::{Map, Value};
 
 use crate::StanNames;
@@ -185,12 +184,22 @@ fn process(list: &ResourceList, env: &Environment) -> Result<Done, Vec<ResultIte
     let (mut options, source) = read_options(fc, generator)?;
     options.seed = read_seed(&options, env)
         .map_err(|m| vec![source.result(ResultItem::error(m), "seedFile")])?;
-    options.existing_secrets = list
+    // Secret items are read as the command line reads Secret documents: one that does not
+    // parse is an error result, not a Secret silently left out (and then replaced).
+    let mut unreadable = Vec::new();
+    for item in list
         .items
         .iter()
         .filter(|i| document_kind(i) == DocumentKind::Secret)
-        .filter_map(|i| serde_json::from_value::<Secret>(i.clone()).ok())
-        .collect();
+    {
+        match crate::parse::read_secret(item) {
+            Ok(secret) => options.existing_secrets.push(secret),
+            Err(e) => unreadable.push(ResultItem::error(e.message).for_item(item).at_field(e.path)),
+        }
+    }
+    if !unreadable.is_empty() {
+        return Err(unreadable);
+    }
 
     // The buses to render, each as a document whose index is its position in `items` (the
     // generator's config comes last, past the items).

@@ -109,18 +109,16 @@ pub fn parse_documents(
                 }
                 Err(e) => errors.extend(e),
             },
-            DocumentKind::Secret => match serde_json::from_value::<Secret>(doc.value.clone()) {
+            DocumentKind::Secret => match read_secret(&doc.value) {
                 Ok(s) => parsed.secrets.push(s),
-                // The serde message may quote data; report the position only.
-                Err(_) => errors.push(
-                    Error::new(
-                        ErrorKind::Type,
-                        "data",
-                        "this Secret does not parse as a v1 Secret",
-                    )
-                    .at(doc.locate("data"))
-                    .in_document(doc.index),
-                ),
+                Err(e) => {
+                    let at = doc.locate(&e.path);
+                    errors.push(
+                        Error::new(ErrorKind::Type, e.path, e.message)
+                            .at(at)
+                            .in_document(doc.index),
+                    );
+                }
             },
             DocumentKind::Other if skip_others => {}
             DocumentKind::Other => {
@@ -144,6 +142,42 @@ pub fn parse_documents(
     } else {
         Err(Errors(errors))
     }
+}
+
+/// Why a `Secret` document does not parse: the field at fault and a message that names the
+/// Secret. Neither ever holds a value of the Secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct SecretError {
+    /// The field path, such as `data.auth`.
+    pub path: String,
+    /// What is wrong, naming the Secret.
+    pub message: String,
+}
+
+/// Reads a `v1` `Secret` document as the Kubernetes API would. Every front end reads the
+/// Secrets of its input through here, so they all reject the same documents.
+pub(crate) fn read_secret(value: &Value) -> Result<Secret, SecretError> {
+    // serde's own message may quote data; only the path (keys, never values) is kept.
+    let e = match serde_path_to_error::deserialize::<_, Secret>(value) {
+        Ok(secret) => return Ok(secret),
+        Err(e) => e,
+    };
+    let path = serde_path(e.path());
+    let meta = |k: &str| value.get("metadata")?.get(k)?.as_str();
+    let secret = match (meta("namespace"), meta("name")) {
+        (Some(ns), Some(name)) if !ns.is_empty() => format!("Secret {ns}/{name}"),
+        (_, Some(name)) => format!("Secret {name}"),
+        _ => "this Secret".to_owned(),
+    };
+    let message = match path.split_once('.') {
+        Some(("data", key)) => format!(
+            "{secret} does not parse as a v1 Secret: the value of data key {key} is not base64 \
+             (data holds base64-encoded values; put plain text under stringData)"
+        ),
+        _ if path.is_empty() => format!("{secret} does not parse as a v1 Secret"),
+        _ => format!("{secret} does not parse as a v1 Secret: {path} has the wrong type"),
+    };
+    Err(SecretError { path, message })
 }
 
 /// Parses one `EventBus` document. On failure, every problem of the document comes back:
@@ -406,6 +440,31 @@ mod tests {
             type_message("invalid type: integer `65536`, expected a string"),
             "expected a string, found integer 65536; quote it (\"65536\"): YAML reads an unquoted 65536 as a number"
         );
+    }
+
+    #[test]
+    fn undecodable_secret_data_names_the_secret_and_key_but_not_the_value() {
+        let secret = serde_json::json!({"apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "eventbus-default-server", "namespace": "ev"},
+            "data": {"ok": "YQ==", "auth": "not*base64-SECRETVALUE"}});
+        let e = read_secret(&secret).unwrap_err();
+        assert_eq!(e.path, "data.auth");
+        assert!(
+            e.message
+                .starts_with("Secret ev/eventbus-default-server does not parse as a v1 Secret"),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("data key auth is not base64"));
+        assert!(!e.message.contains("SECRETVALUE"));
+        let mut secret = secret;
+        secret["data"]["auth"] = "YQ==".into();
+        secret["stringData"] = serde_json::json!({"x": ["SECRETVALUE"]});
+        let e = read_secret(&secret).unwrap_err();
+        assert_eq!(e.path, "stringData.x");
+        assert!(!e.message.contains("SECRETVALUE"), "{}", e.message);
+        secret["stringData"] = serde_json::json!({"x": "SECRETVALUE"});
+        assert!(read_secret(&secret).is_ok());
     }
 
     #[test]

@@ -98,8 +98,18 @@ fn secret_data(
     options: &RenderOptions,
     warnings: &mut Vec<Warning>,
 ) -> Result<SecretData, Error> {
-    let server = credentials::find_secret(secrets, &plan.namespace, &n.server_secret());
-    let client = credentials::find_secret(secrets, &plan.namespace, &n.client_secret());
+    let server = credentials::find_secret(
+        secrets,
+        options.namespace.as_deref(),
+        &plan.namespace,
+        &n.server_secret(),
+    );
+    let client = credentials::find_secret(
+        secrets,
+        options.namespace.as_deref(),
+        &plan.namespace,
+        &n.client_secret(),
+    );
     match (server, client) {
         (Some(s), Some(c)) => return kept(n, s, c),
         (Some(_), None) | (None, Some(_)) => {
@@ -152,25 +162,42 @@ fn kept(n: &JetStreamNames, server: &Secret, client: &Secret) -> Result<SecretDa
         d
     };
     let (server_data, client_data) = (data(server), data(client));
-    let required = SERVER_FILES
-        .iter()
-        .map(|(k, _)| *k)
-        .chain([ENCRYPTION_KEY])
-        .filter(|k| !server_data.contains_key(*k))
-        .map(|k| (n.server_secret(), k))
-        .chain(
-            (!client_data.contains_key(names::CLIENT_AUTH_KEY))
-                .then(|| (n.client_secret(), names::CLIENT_AUTH_KEY)),
-        )
-        .map(|(s, k)| format!("{s}/{k}"))
-        .collect::<Vec<_>>();
-    if !required.is_empty() {
+    // What is wrong with the pair, by Secret and key; values are never named.
+    let (mut missing, mut empty) = (Vec::new(), Vec::new());
+    let mut check = |secret: String, data: &Data, key: &str| match data.get(key) {
+        None => missing.push(format!("{secret}/{key}")),
+        Some(v) if v.0.is_empty() => empty.push(format!("{secret}/{key}")),
+        Some(_) => {}
+    };
+    for key in SERVER_FILES.iter().map(|(k, _)| *k).chain([ENCRYPTION_KEY]) {
+        check(n.server_secret(), &server_data, key);
+    }
+    check(n.client_secret(), &client_data, names::CLIENT_AUTH_KEY);
+    let mut problems = Vec::new();
+    if !missing.is_empty() {
+        problems.push(format!("lack {}", missing.join(", ")));
+    }
+    if !empty.is_empty() {
+        problems.push(format!("hold an empty {}", empty.join(", ")));
+    }
+    if client_data
+        .get(names::CLIENT_AUTH_KEY)
+        .is_some_and(|v| !v.0.is_empty() && !client_auth_ok(&v.0))
+    {
+        problems.push(format!(
+            "hold no user and password in {}/{} (expected the lines username: <user> and \
+             password: <password>)",
+            n.client_secret(),
+            names::CLIENT_AUTH_KEY
+        ));
+    }
+    if !problems.is_empty() {
         return Err(Error::new(
             ErrorKind::Credentials,
             PATH,
             format!(
-                "the existing Secrets lack {}; give complete Secrets as the cluster holds them, or neither to make new ones",
-                required.join(", ")
+                "the existing Secrets {}; give complete Secrets as the cluster holds them, or neither to make new ones",
+                problems.join("; ")
             ),
         ));
     }
@@ -178,6 +205,24 @@ fn kept(n: &JetStreamNames, server: &Secret, client: &Secret) -> Result<SecretDa
         server: server_data,
         client: client_data,
     })
+}
+
+/// A client Secret's `client-auth` as the Argo Events clients read it: a YAML mapping with a
+/// `username` and a `password`, each a plain value.
+fn client_auth_ok(value: &[u8]) -> bool {
+    let Some(doc) = std::str::from_utf8(value)
+        .ok()
+        .and_then(|t| crate::yaml::load_documents(t).ok())
+        .and_then(|d| d.into_iter().next())
+    else {
+        return false;
+    };
+    let scalar = |k: &str| {
+        doc.value
+            .get(k)
+            .is_some_and(|v| v.is_string() || v.is_number() || v.is_boolean())
+    };
+    scalar("username") && scalar("password")
 }
 
 #[derive(Serialize)]
@@ -1191,6 +1236,43 @@ include ./auth.conf"#;
         assert!(m.contains("eventbus-default-js-server/cluster-cert"), "{m}");
         let removed = String::from_utf8(removed.0).unwrap();
         assert!(!e.to_string().contains(removed.lines().nth(1).unwrap()));
+        // Present but broken: an empty key, a client-auth without the user: named, values not
+        // shown, in the same message.
+        let mut server = secrets[0].clone();
+        let server_data = server.data.as_mut().unwrap();
+        server_data.get_mut("encryption").unwrap().0.clear();
+        let mut client = secrets[1].clone();
+        let client_auth = client
+            .data
+            .as_mut()
+            .unwrap()
+            .get_mut("client-auth")
+            .unwrap();
+        let password = String::from_utf8(client_auth.0.clone()).unwrap();
+        let password = password.lines().nth(1).unwrap().to_owned();
+        client_auth.0 = password.clone().into_bytes();
+        let o = RenderOptions::default()
+            .existing_secret(server)
+            .existing_secret(client);
+        let e = render_str(&bus("    version: latest\n"), &o).unwrap_err();
+        let (e, m) = (&e.0[0], e.0[0].message());
+        assert_eq!(
+            (e.kind(), e.path()),
+            (crate::ErrorKind::Credentials, "spec.jetstream")
+        );
+        assert!(
+            m.starts_with(
+                "the existing Secrets hold an empty eventbus-default-js-server/encryption; hold no \
+                 user and password in eventbus-default-js-client-auth/client-auth"
+            ),
+            "{m}"
+        );
+        let value = password.strip_prefix("password: ").unwrap();
+        assert!(!e.to_string().contains(value));
+        assert!(client_auth_ok(b"username: abcdefgh\npassword: \"p4ss\""));
+        assert!(client_auth_ok(b"username: 12345678\npassword: 1e100"));
+        assert!(!client_auth_ok(b"username: [a\npassword: b"));
+        assert!(!client_auth_ok(b"token: \"x\""));
     }
 
     #[test]

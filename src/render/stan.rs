@@ -60,12 +60,17 @@ fn token(
     warnings: &mut Vec<Warning>,
 ) -> Result<SecretString, Error> {
     const PATH: &str = "spec.nats.native.auth";
-    let from_client = credentials::find_secret(secrets, &plan.namespace, &n.client_secret())
-        .and_then(|s| credentials::secret_value(s, names::CLIENT_AUTH_KEY))
-        .and_then(credentials::token_from_client_auth);
-    let from_server = credentials::find_secret(secrets, &plan.namespace, &n.server_secret())
-        .and_then(|s| credentials::secret_value(s, names::SERVER_AUTH_KEY))
-        .and_then(credentials::token_from_server_auth);
+    let existing = |name: String, how| {
+        let secret = credentials::find_secret(
+            secrets,
+            options.namespace.as_deref(),
+            &plan.namespace,
+            &name,
+        );
+        credentials::existing_token(secret, &name, how, PATH)
+    };
+    let from_server = existing(n.server_secret(), &credentials::SERVER_TOKEN)?;
+    let from_client = existing(n.client_secret(), &credentials::CLIENT_TOKEN)?;
     let existing = match (from_client, from_server) {
         (Some(c), Some(s)) if c != s => {
             return Err(Error::new(
@@ -89,7 +94,6 @@ fn token(
         drawn: "a random token was drawn; every render changes it and restarts the clients",
     };
     let token = if let Some(t) = existing {
-        credentials::check_token(&t, PATH)?;
         t
     } else {
         let secrets = (n.server_secret(), n.client_secret());

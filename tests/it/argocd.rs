@@ -475,6 +475,29 @@ fn secrets_in_the_folder_keep_their_token() {
 }
 
 #[test]
+fn an_undecodable_secret_in_the_folder_is_refused_without_its_value() {
+    let app = app_with(&[
+        ("eventbus.yaml", BUS),
+        (
+            "secrets.yaml",
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: eventbus-default-server\n\
+             data:\n  auth: NotBase64SecretValue!\n",
+        ),
+    ]);
+    let out = generate(&app, &[]);
+    out.assert_failed(
+        1,
+        "secrets.yaml:6:3: error: data.auth: Secret eventbus-default-server does not parse as a v1 \
+         Secret: the value of data key auth is not base64",
+    );
+    assert!(
+        !out.stderr.contains("NotBase64SecretValue"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn a_token_without_a_stable_source_is_refused() {
     let app = app_with(&[("eventbus.yaml", BUS)]);
     let out = run(

@@ -339,6 +339,178 @@ fn bundled_examples_render() {
     );
 }
 
+/// The input of `native-existing-secrets.yaml` with every `namespace:` line taken out of the
+/// Secrets, and the bus in `bus_namespace`.
+fn secrets_without_namespace(bus_namespace: &str) -> String {
+    let text = std::fs::read_to_string(crate::root().join("fixtures/native-existing-secrets.yaml"))
+        .unwrap();
+    let (bus, secrets) = text.split_once("\n---\n").unwrap();
+    format!(
+        "{}\n---\n{}",
+        bus.replace(
+            "namespace: argo-events",
+            &format!("namespace: {bus_namespace}")
+        ),
+        secrets.replace("  namespace: argo-events\n", "")
+    )
+}
+
+#[test]
+fn a_secret_without_namespace_belongs_to_the_default_namespace() {
+    const KEPT: &str = "FcGYEn234nzHJ9BNfot8bf95N6fRx08jeXutxfFHMyvLyFJfnzxM4qVxoN1hDBJt";
+    let text = secrets_without_namespace("team-a");
+    // No default namespace: the Secrets match the bus, whatever its namespace.
+    let out = run(
+        &["render", "-"],
+        Some(&text),
+        &[("EVENTBUS_GEN_SEED", crate::TEST_SEED)],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(client_token(&out.stdout), KEPT);
+    // The default namespace is team-a: the Secrets are team-a's.
+    let out = run(
+        &["render", "--namespace", "team-a", "-"],
+        Some(&text),
+        &[("EVENTBUS_GEN_SEED", crate::TEST_SEED)],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(client_token(&out.stdout), KEPT);
+    // The default namespace is elsewhere: a team-a bus does not take them; its token is derived.
+    let out = run(
+        &["render", "--namespace", "team-b", "-"],
+        Some(&text),
+        &[("EVENTBUS_GEN_SEED", crate::TEST_SEED)],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_ne!(client_token(&out.stdout), KEPT);
+    // Two buses, two namespaces: only the default namespace's bus keeps the token.
+    let two = format!(
+        "{text}\n---\n{}",
+        text.split_once("\n---\n")
+            .unwrap()
+            .0
+            .replace("namespace: team-a", "namespace: team-b")
+    );
+    let out = run(
+        &["render", "--namespace", "team-b", "-"],
+        Some(&two),
+        &[("EVENTBUS_GEN_SEED", crate::TEST_SEED)],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let tokens: Vec<String> = out
+        .stdout
+        .split("\n---\n")
+        .filter(|d| d.contains("client-auth: "))
+        .map(client_token)
+        .collect();
+    assert_eq!(tokens.len(), 2);
+    assert_ne!(
+        tokens[0], KEPT,
+        "team-a's bus must not take team-b's Secret"
+    );
+    assert_eq!(tokens[1], KEPT);
+}
+
+/// `native-existing-secrets.yaml` with the base64 `data` value of `key` replaced by `value`
+/// (plain text, encoded here).
+fn with_secret_value(key: &str, value: &str) -> String {
+    let text = std::fs::read_to_string(crate::root().join("fixtures/native-existing-secrets.yaml"))
+        .unwrap();
+    let prefix = format!("  {key}: ");
+    text.lines()
+        .map(|l| match l.strip_prefix(&prefix) {
+            Some(_) => format!(
+                "{prefix}{}",
+                base64::engine::general_purpose::STANDARD.encode(value)
+            ),
+            None => l.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn a_malformed_token_secret_is_an_error_naming_it_but_not_its_value() {
+    let cases = [
+        (
+            "auth",
+            "authorization { token: BrokenValue garbage",
+            "the existing Secret eventbus-default-server is annotated strategy: token, but its key auth holds no token in the expected form authorization { token: \"<token>\" }",
+        ),
+        (
+            "client-auth",
+            "tokn: \"BrokenValue\"",
+            "the existing Secret eventbus-default-client is annotated strategy: token, but its key client-auth holds no token in the expected form token: \"<token>\"",
+        ),
+        (
+            "client-auth",
+            "token: [BrokenValue",
+            "the existing Secret eventbus-default-client is annotated strategy: token, but its key client-auth holds no token",
+        ),
+    ];
+    for (key, value, says) in cases {
+        // A seed is there: the broken Secret must not be replaced silently all the same.
+        let out = run(
+            &["render", "-"],
+            Some(&with_secret_value(key, value)),
+            &[("EVENTBUS_GEN_SEED", crate::TEST_SEED)],
+        );
+        assert_eq!(out.code, 1, "{value}: {}", out.stderr);
+        assert!(out.stdout.is_empty());
+        assert!(
+            out.stderr
+                .contains(&format!("error: spec.nats.native.auth: {says}")),
+            "{value}: {}",
+            out.stderr
+        );
+        assert!(
+            !out.stderr.contains("BrokenValue") && !out.stderr.contains("FcGYEn234"),
+            "{}",
+            out.stderr
+        );
+    }
+    // Without the annotation the Secret is still read as a token Secret.
+    let text = with_secret_value("client-auth", "tokn: \"BrokenValue\"").replacen(
+        "  annotations:\n    strategy: token\n",
+        "",
+        2,
+    );
+    let out = run(&["render", "-"], Some(&text), &[]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains(
+            "the existing Secret eventbus-default-client has no strategy annotation, so it is read as a token Secret, but its key client-auth"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_server_secret_left_by_auth_none_is_no_token_source() {
+    // The bus switches from none to token: the server Secret is annotated none and holds an
+    // empty auth, and there is no client Secret. The token comes from the seed.
+    let text = with_secret_value("auth", "").replace("strategy: token", "strategy: none");
+    let (text, _client) = text.rsplit_once("\n---\n").unwrap();
+    let seeded = run_seeded(&["render", TOKEN_BUS]);
+    let out = run(
+        &["render", "-"],
+        Some(text),
+        &[("EVENTBUS_GEN_SEED", crate::TEST_SEED)],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(client_token(&out.stdout), client_token(&seeded.stdout));
+    assert!(out.stdout.contains("strategy: token"));
+    // The client Secret kept alone still gives its token.
+    let text = with_secret_value("auth", "").replacen("strategy: token", "strategy: none", 1);
+    let out = run(&["render", "-"], Some(&text), &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        client_token(&out.stdout),
+        "FcGYEn234nzHJ9BNfot8bf95N6fRx08jeXutxfFHMyvLyFJfnzxM4qVxoN1hDBJt"
+    );
+}
+
 #[test]
 fn kafka_without_topic_warns_about_drift_and_old_field_names_get_a_hint() {
     let bus = "apiVersion: argoproj.io/v1alpha1\nkind: EventBus\nmetadata: {name: default, namespace: events}\nspec:\n  kafka:\n    url: kafka:9092\n";

@@ -312,6 +312,72 @@ fn no_token_source_is_an_error_result_and_the_items_stay_unchanged() {
 }
 
 #[test]
+fn an_undecodable_secret_item_is_an_error_result_like_on_the_command_line() {
+    let mut list = parse(&fixture("existing-secrets.yaml"));
+    // Not base64: the command line rejects such a Secret document, and so does the function.
+    list["items"][2]["data"]["client-auth"] = json!("token: \"NotBase64SecretValue\"");
+    let input = serde_json::to_string(&list).unwrap();
+    let out = run(&input, Some(SEED));
+    assert_eq!(out.status.code(), Some(1));
+    let out_list = parse(&stdout(&out));
+    assert_eq!(items(&out_list), items(&list), "input items, unchanged");
+    let errors = results(&out_list, "error");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let e = &errors[0];
+    assert_eq!(e["field"]["path"], "data.client-auth");
+    assert_eq!(
+        e["resourceRef"],
+        json!({"apiVersion": "v1", "kind": "Secret", "name": "eventbus-default-client", "namespace": "argo-events"})
+    );
+    let message = e["message"].as_str().unwrap();
+    assert!(
+        message.contains("Secret argo-events/eventbus-default-client")
+            && message.contains("data key client-auth is not base64"),
+        "{message}"
+    );
+    // The value stays in its (unchanged) item, and appears nowhere else.
+    assert!(
+        !out_list["results"]
+            .to_string()
+            .contains("NotBase64SecretValue")
+    );
+    assert!(
+        !stderr(&out).contains("NotBase64SecretValue"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_malformed_token_secret_item_is_an_error_result_not_replaced() {
+    let mut list = parse(&fixture("existing-secrets.yaml"));
+    list["items"][2]["data"]["client-auth"] =
+        json!(base64::engine::general_purpose::STANDARD.encode("tokn: \"BrokenSecretValue\""));
+    let input = serde_json::to_string(&list).unwrap();
+    // Even with a seed: the broken Secret is not silently rendered over.
+    let out = run(&input, Some(SEED));
+    assert_eq!(out.status.code(), Some(1));
+    let out_list = parse(&stdout(&out));
+    assert_eq!(items(&out_list), items(&list), "input items, unchanged");
+    let errors = results(&out_list, "error");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["field"]["path"], "spec.nats.native.auth");
+    assert_eq!(errors[0]["resourceRef"]["kind"], "EventBus");
+    let message = errors[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("Secret eventbus-default-client has no strategy annotation")
+            && message.contains("its key client-auth holds no token in the expected form"),
+        "{message}"
+    );
+    assert!(
+        !out_list["results"]
+            .to_string()
+            .contains("BrokenSecretValue")
+    );
+    assert!(!stderr(&out).contains("BrokenSecretValue"));
+}
+
+#[test]
 fn random_tokens_from_configmap_data_warn() {
     let mut list = parse(&fixture("existing-secrets.yaml"));
     list["items"].as_array_mut().unwrap().truncate(1);
