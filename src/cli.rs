@@ -364,60 +364,79 @@ fn render(args: RenderArgs) -> Result<(), Failure> {
         report_errors(&Errors(all_errors), &|e| file_of(e.document()));
         return Err(Failure::Invalid);
     }
-    let rendered = eventbus_gen::validate(&parsed, &options)
-        .and_then(|plans| eventbus_gen::render(&plans, &parsed, &options));
-    let rendered = match rendered {
-        Ok(r) => r,
+    let plans = match eventbus_gen::validate(&parsed, &options) {
+        Ok(plans) => plans,
         Err(e) => {
             report_errors(&e, &|e| file_of(e.document()));
             return Err(Failure::Invalid);
         }
     };
-    if rendered.buses.is_empty() {
+    if plans.is_empty() {
         eprintln!("eventbus-gen: no EventBus found in the input; nothing was rendered");
         return Err(Failure::Invalid);
     }
-    if !args.quiet {
-        report_warnings(&rendered.warnings, &file_of);
-    }
-    match &args.output_dir {
-        Some(dir) => write_tree(dir, &rendered),
-        None => {
-            let stdout = std::io::stdout();
-            match rendered.write_yaml(std::io::BufWriter::new(stdout.lock())) {
-                Ok(()) => Ok(()),
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                Err(e) => Err(Failure::Usage(format!("cannot write to stdout: {e}"))),
+    // Each bus is serialized as soon as it is rendered, so memory holds text, not objects;
+    // nothing is written before every bus has rendered.
+    let mut stream = String::new();
+    let mut files = std::collections::BTreeMap::new();
+    let mut clash = None;
+    let rendered = eventbus_gen::render_each(&plans, &parsed, &options, |bus| {
+        match &args.output_dir {
+            Some(dir) => {
+                let ns = if bus.namespace.is_empty() {
+                    "no-namespace"
+                } else {
+                    bus.namespace.as_str()
+                };
+                for o in &bus.objects {
+                    let path = dir.join(ns).join(&bus.name).join(format!(
+                        "{}-{}.yaml",
+                        o.kind().to_ascii_lowercase(),
+                        o.name()
+                    ));
+                    if files
+                        .insert(path.clone(), eventbus_gen::to_yaml(o)?)
+                        .is_some()
+                    {
+                        clash.get_or_insert(path);
+                    }
+                }
+            }
+            None => {
+                for o in &bus.objects {
+                    if !stream.is_empty() {
+                        stream.push_str("---\n");
+                    }
+                    stream.push_str(&eventbus_gen::to_yaml(o)?);
+                }
             }
         }
+        Ok(())
+    });
+    let warnings = match rendered {
+        Ok(w) => w,
+        Err(e) => {
+            report_errors(&e, &|e| file_of(e.document()));
+            return Err(Failure::Invalid);
+        }
+    };
+    if let Some(path) = clash {
+        return Err(Failure::Usage(format!(
+            "two objects would be written to {}; is a bus defined twice?",
+            path.display()
+        )));
+    }
+    if !args.quiet {
+        report_warnings(&warnings, &file_of);
+    }
+    match &args.output_dir {
+        Some(_) => write_tree(&files),
+        None => write_stdout(&stream),
     }
 }
 
-/// Writes `DIR/<namespace>/<bus>/<kind>-<name>.yaml`, one object per file. Every file is
-/// serialized before the first is written, so a failure leaves no partial tree.
-fn write_tree(dir: &Path, rendered: &eventbus_gen::Rendered) -> Result<(), Failure> {
-    let mut files = std::collections::BTreeMap::new();
-    for bus in &rendered.buses {
-        let ns = if bus.namespace.is_empty() {
-            "no-namespace"
-        } else {
-            bus.namespace.as_str()
-        };
-        for o in &bus.objects {
-            let path = dir.join(ns).join(&bus.name).join(format!(
-                "{}-{}.yaml",
-                o.kind().to_ascii_lowercase(),
-                o.name()
-            ));
-            let text = eventbus_gen::to_yaml(o).map_err(|e| Failure::Usage(e.to_string()))?;
-            if files.insert(path.clone(), text).is_some() {
-                return Err(Failure::Usage(format!(
-                    "two objects would be written to {}; is a bus defined twice?",
-                    path.display()
-                )));
-            }
-        }
-    }
+/// Writes rendered files (`DIR/<namespace>/<bus>/<kind>-<name>.yaml`, one object each).
+fn write_tree(files: &std::collections::BTreeMap<PathBuf, String>) -> Result<(), Failure> {
     // A bus's folder holds only what it renders now: files of objects it no longer renders
     // (after --no-pdb, say) are removed, so `kubectl apply -R` does not bring them back.
     let bus_dirs: std::collections::BTreeSet<&Path> =
@@ -435,7 +454,7 @@ fn write_tree(dir: &Path, rendered: &eventbus_gen::Rendered) -> Result<(), Failu
             }
         }
     }
-    for (path, text) in &files {
+    for (path, text) in files {
         let parent = path.parent().expect("object paths have a parent");
         std::fs::create_dir_all(parent)
             .and_then(|()| std::fs::write(path, text))

@@ -69,7 +69,7 @@ pub use output::{to_yaml, to_yaml_stream, write_yaml_stream};
 pub use parse::{DocumentKind, Parsed, ParsedBus, document_kind, parse, parse_documents};
 pub use plan::{JetStreamPlan, Plan, PlanKind, StanAuth, StanPlan};
 pub use render::COMPANION_ANNOTATION;
-pub use render::{Object, Rendered, RenderedBus, render};
+pub use render::{Object, Rendered, RenderedBus, render, render_each};
 pub use validate::{DEFAULT_STAN_IMAGE, DEFAULT_STAN_METRICS_IMAGE, MAX_REPLICAS, validate};
 
 /// Parses, validates and renders a YAML or JSON stream of `EventBus` documents (and Secrets

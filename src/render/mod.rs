@@ -114,38 +114,59 @@ impl Rendered {
     }
 }
 
-/// Renders validated plans. Secrets in `parsed` and in the options supply existing tokens.
+/// Renders validated plans. Secrets in `parsed` and in the options supply existing credentials.
 pub fn render(
     plans: &[Plan],
     parsed: &Parsed,
     options: &RenderOptions,
 ) -> Result<Rendered, Errors> {
+    let mut buses = Vec::with_capacity(plans.len());
+    let warnings = render_each(plans, parsed, options, |bus| {
+        buses.push(bus);
+        Ok(())
+    })?;
+    Ok(Rendered { buses, warnings })
+}
+
+/// Renders plan by plan and hands each bus to `sink` as soon as it is built, so that only one
+/// bus's objects are in memory at a time (a front end can serialize them right away). All
+/// errors are collected; once one occurred, later buses are still checked but no longer handed
+/// to `sink`. Returns the warnings, in input order.
+pub fn render_each(
+    plans: &[Plan],
+    parsed: &Parsed,
+    options: &RenderOptions,
+    mut sink: impl FnMut(RenderedBus) -> Result<(), Error>,
+) -> Result<Vec<Warning>, Errors> {
     let secrets: Vec<&Secret> = parsed
         .secrets
         .iter()
         .chain(options.existing_secrets.iter())
         .collect();
-    let mut out = Rendered {
-        buses: Vec::with_capacity(plans.len()),
-        warnings: parsed.warnings.clone(),
-    };
+    let mut warnings = parsed.warnings.clone();
     let mut errors = Vec::new();
     for plan in plans {
-        out.warnings.extend(plan.warnings.iter().cloned());
+        warnings.extend(plan.warnings.iter().cloned());
         let objects = match &plan.kind {
-            PlanKind::Stan(stan) => stan::objects(plan, stan, &secrets, options, &mut out.warnings),
+            PlanKind::Stan(stan) => stan::objects(plan, stan, &secrets, options, &mut warnings),
             PlanKind::JetStream(js) => {
-                jetstream::objects(plan, js, &secrets, options, &mut out.warnings)
+                jetstream::objects(plan, js, &secrets, options, &mut warnings)
             }
             PlanKind::External => Ok(vec![Object::EventBus(external(plan))]),
         };
-        match objects {
-            Ok(objects) => out.buses.push(RenderedBus {
-                name: plan.name.clone(),
-                namespace: plan.namespace.clone(),
-                document: plan.document,
-                objects,
-            }),
+        let bus = objects.map(|objects| RenderedBus {
+            name: plan.name.clone(),
+            namespace: plan.namespace.clone(),
+            document: plan.document,
+            objects,
+        });
+        match bus {
+            Ok(bus) if errors.is_empty() => {
+                if let Err(e) = sink(bus) {
+                    errors.push(e.in_document(plan.document));
+                }
+            }
+            Ok(_) => {}
             Err(e) => {
                 let at = parsed
                     .buses
@@ -157,12 +178,12 @@ pub fn render(
         }
     }
     // Warnings in input order: by document, then position.
-    out.warnings.sort_by_key(|w| {
+    warnings.sort_by_key(|w| {
         let at = w.location.map_or((usize::MAX, 0), |l| (l.line, l.column));
         (w.document.unwrap_or(usize::MAX), at)
     });
     if errors.is_empty() {
-        Ok(out)
+        Ok(warnings)
     } else {
         Err(Errors(errors))
     }
