@@ -299,23 +299,7 @@ fn bundled_examples_render() {
         &[],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let kinds: Vec<_> = out
-        .stdout
-        .lines()
-        .filter_map(|l| l.strip_prefix("kind: "))
-        .collect();
-    assert_eq!(
-        kinds,
-        [
-            "Service",
-            "ConfigMap",
-            "Secret",
-            "Secret",
-            "StatefulSet",
-            "PodDisruptionBudget",
-            "EventBus"
-        ]
-    );
+    assert_eq!(crate::kinds(&out.stdout), crate::TOKEN_BUS_KINDS);
     // The options file names the seed relative to itself.
     let with_options = run(
         &[

@@ -121,23 +121,7 @@ fn argocd_generate_renders_a_jetstream_bus_byte_identically() {
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(a.code, 0, "{}", a.stderr);
     assert_eq!(a.stdout, b.stdout);
-    let kinds: Vec<_> = a
-        .stdout
-        .lines()
-        .filter_map(|l| l.strip_prefix("kind: "))
-        .collect();
-    assert_eq!(
-        kinds,
-        [
-            "Service",
-            "ConfigMap",
-            "Secret",
-            "Secret",
-            "StatefulSet",
-            "PodDisruptionBudget",
-            "EventBus"
-        ]
-    );
+    assert_eq!(crate::kinds(&a.stdout), crate::TOKEN_BUS_KINDS);
     // The namespace comes from the Application.
     assert!(
         a.stdout.contains(
@@ -164,23 +148,7 @@ fn argocd_generate_reads_a_list_of_exported_secrets_once() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let kinds: Vec<_> = out
-        .stdout
-        .lines()
-        .filter_map(|l| l.strip_prefix("kind: "))
-        .collect();
-    assert_eq!(
-        kinds,
-        [
-            "Service",
-            "ConfigMap",
-            "Secret",
-            "Secret",
-            "StatefulSet",
-            "PodDisruptionBudget",
-            "EventBus"
-        ]
-    );
+    assert_eq!(crate::kinds(&out.stdout), crate::TOKEN_BUS_KINDS);
     assert!(
         !out.stdout.contains("ownerReferences"),
         "the exported Secrets are rendered anew, not passed through"

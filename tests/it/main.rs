@@ -16,6 +16,25 @@ use std::process::{Command, Stdio};
 /// The seed every test render uses, so that derived tokens are stable in snapshots.
 pub const TEST_SEED: &str = "eventbus-gen test seed, not a secret";
 
+/// The kinds a token bus renders to, in order.
+pub const TOKEN_BUS_KINDS: [&str; 7] = [
+    "Service",
+    "ConfigMap",
+    "Secret",
+    "Secret",
+    "StatefulSet",
+    "PodDisruptionBudget",
+    "EventBus",
+];
+
+/// The `kind:` of every document of a YAML stream, in order.
+pub fn kinds(stream: &str) -> Vec<&str> {
+    stream
+        .lines()
+        .filter_map(|l| l.strip_prefix("kind: "))
+        .collect()
+}
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
