@@ -73,16 +73,17 @@ pub fn random(length: usize) -> SecretString {
     SecretString(Alphanumeric.sample_string(&mut rand::rng(), length))
 }
 
-/// The bytes of `key` in a Secret's `data` or `stringData`.
+/// The bytes of `key` in a Secret, as the API server stores them: `stringData` is written over
+/// `data`, so it wins when both hold the key.
 pub(crate) fn secret_value<'a>(secret: &'a Secret, key: &str) -> Option<&'a [u8]> {
-    if let Some(v) = secret.data.as_ref().and_then(|d| d.get(key)) {
-        return Some(&v.0);
+    if let Some(s) = secret.string_data.as_ref().and_then(|d| d.get(key)) {
+        return Some(s.as_bytes());
     }
     secret
-        .string_data
+        .data
         .as_ref()
         .and_then(|d| d.get(key))
-        .map(|s| s.as_bytes())
+        .map(|v| v.0.as_slice())
 }
 
 /// Finds the Secret named `name` in `namespace`. A Secret without a namespace belongs to
@@ -289,6 +290,19 @@ pub(crate) fn secret_string(s: String) -> SecretString {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn string_data_wins_over_data_as_in_the_api_server() {
+        let s: Secret = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "s"},
+            "data": {"k": "ZnJvbS1kYXRh", "only": "ZGF0YQ=="},
+            "stringData": {"k": "from-string-data"}
+        }))
+        .unwrap();
+        assert_eq!(secret_value(&s, "k"), Some(&b"from-string-data"[..]));
+        assert_eq!(secret_value(&s, "only"), Some(&b"data"[..]));
+        assert_eq!(secret_value(&s, "none"), None);
+    }
 
     #[test]
     fn derived_tokens_are_stable_alphanumeric_and_seed_dependent() {

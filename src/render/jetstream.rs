@@ -151,14 +151,15 @@ fn secret_data(
 
 /// Both Secrets as found in the input, data kept byte for byte.
 fn kept(n: &JetStreamNames, server: &Secret, client: &Secret) -> Result<SecretData, Error> {
+    // As the API server stores a Secret: `stringData` is written over `data`.
     let data = |s: &Secret| -> Data {
-        let mut d: Data = s
-            .string_data
-            .iter()
-            .flatten()
-            .map(|(k, v)| (k.clone(), ByteString(v.clone().into_bytes())))
-            .collect();
-        d.extend(s.data.iter().flatten().map(|(k, v)| (k.clone(), v.clone())));
+        let mut d: Data = s.data.clone().unwrap_or_default();
+        d.extend(
+            s.string_data
+                .iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), ByteString(v.clone().into_bytes()))),
+        );
         d
     };
     let (server_data, client_data) = (data(server), data(client));
