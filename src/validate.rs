@@ -33,19 +33,17 @@ pub fn validate(parsed: &Parsed, options: &RenderOptions) -> Result<Vec<Plan>, E
     let mut plans = Vec::new();
     let mut errors = Vec::new();
     errors.extend(check_options(options));
-    let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut seen: std::collections::BTreeSet<(String, String)> = std::collections::BTreeSet::new();
     for bus in &parsed.buses {
         match validate_bus(bus, options) {
             Ok(mut plan) => {
                 let key = (plan.namespace.clone(), plan.name.clone());
-                if let Some(first) = seen.insert(key, plan.document) {
+                if !seen.insert(key) {
                     plan.warnings.push(Warning {
                         path: "metadata.name".to_owned(),
                         message: format!(
-                            "bus {}/{} is also defined in document {}; both are rendered, and when applied the later objects replace the earlier ones",
-                            plan.namespace,
-                            plan.name,
-                            first + 1
+                            "bus {}/{} is defined more than once in the input; both are rendered, and when applied the later objects replace the earlier ones",
+                            plan.namespace, plan.name
                         ),
                         location: bus.locate("metadata.name"),
                         document: Some(plan.document),
