@@ -422,6 +422,11 @@ fn describe(name: &str) -> Option<(&'static str, &'static str)> {
             "Entries added to the JetStream version table, one YAML mapping each: {version, \
              natsImage, metricsExporterImage, configReloaderImage, startCommand}.",
         ),
+        "jetstreamDefaults" => (
+            "JetStream defaults",
+            "The controller config's JetStream defaults: settings (text of the jetstream block) \
+             and streamConfig (stream settings YAML that each bus's streamConfig is merged over).",
+        ),
         "certificateValidity" => (
             "Certificate validity",
             "Validity window of the JetStream TLS certificates (notBefore, notAfter as RFC 3339 \

@@ -62,8 +62,8 @@ pub use credentials::{SecretString, derive as derive_secret};
 pub use error::{Error, ErrorKind, Errors, Location, Warning};
 pub use names::{JetStreamNames, StanNames};
 pub use options::{
-    CertificateValidity, DEFAULT_NOT_AFTER, DEFAULT_NOT_BEFORE, Images, JetStreamVersion,
-    MIN_SEED_LEN, RenderOptions, Seed,
+    CertificateValidity, DEFAULT_NOT_AFTER, DEFAULT_NOT_BEFORE, Images, JetStreamDefaults,
+    JetStreamVersion, MIN_SEED_LEN, RenderOptions, Seed,
 };
 pub use output::{to_yaml, to_yaml_stream, write_yaml_stream};
 pub use parse::{DocumentKind, Parsed, ParsedBus, document_kind, parse, parse_documents};

@@ -55,6 +55,9 @@ pub struct RenderOptions {
     pub jetstream_versions: Vec<JetStreamVersion>,
     /// Validity window of the JetStream TLS certificates.
     pub certificate_validity: CertificateValidity,
+    /// JetStream defaults of the controller config (`eventBus.jetstream.settings` and
+    /// `.streamConfig`), for parity with a controller whose config changed them.
+    pub jetstream_defaults: JetStreamDefaults,
 }
 
 impl Default for RenderOptions {
@@ -74,6 +77,7 @@ impl Default for RenderOptions {
             existing_secrets: Vec::new(),
             jetstream_versions: Vec::new(),
             certificate_validity: CertificateValidity::default(),
+            jetstream_defaults: JetStreamDefaults::default(),
         }
     }
 }
@@ -252,6 +256,21 @@ impl JetStreamVersion {
             JetStreamVersion::new("2.10.29", "nats:2.10.29", EXPORTER_NEW, RELOADER_NEW),
         ]
     }
+}
+
+/// The JetStream defaults the controller config holds; unset ones are the controller's own
+/// defaults.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct JetStreamDefaults {
+    /// Text of the `jetstream { }` block for buses without `spec.jetstream.settings`
+    /// (the controller config's `eventBus.jetstream.settings`).
+    pub settings: Option<String>,
+    /// Stream settings (YAML) that `spec.jetstream.streamConfig` is merged over
+    /// (the controller config's `eventBus.jetstream.streamConfig`).
+    pub stream_config: Option<String>,
 }
 
 /// Validity window of generated certificates: fixed dates, so that a re-render gives the same

@@ -64,28 +64,38 @@ fn sorted(v: Value) -> Value {
     }
 }
 
+/// Reads stream settings: a YAML mapping (or nothing), keys lower-cased. The message never
+/// quotes the text.
+pub(crate) fn read(text: &str) -> Result<Map<String, Value>, String> {
+    let docs = crate::yaml::load_documents(text)
+        .map_err(|e| format!("is not valid YAML: {}", e.message()))?;
+    if docs.len() > 1 {
+        return Err("must be one YAML mapping, found several documents".to_owned());
+    }
+    match docs.into_iter().next().map(|d| lowercase(d.value)) {
+        None => Ok(Map::new()),
+        Some(Value::Object(m)) => Ok(m),
+        Some(_) => Err(
+            "must be a YAML mapping of stream settings (for example \"maxAge: 24h\")".to_owned(),
+        ),
+    }
+}
+
 /// The merged stream configuration as YAML (with a final newline), and the merged map.
 ///
-/// `user` is `spec.jetstream.streamConfig`; an empty or comment-only text keeps the defaults.
-/// Fails with a message (never quoting the text) when it is not YAML or not a mapping.
-pub(crate) fn merged(user: Option<&str>) -> Result<(String, Map<String, Value>), String> {
-    let mut merged = defaults();
+/// `base` replaces the controller's defaults when given (as a changed controller config does);
+/// `user` is `spec.jetstream.streamConfig`, merged over it. An empty or comment-only text keeps
+/// what is below it. Fails with a message when a text is not YAML or not a mapping.
+pub(crate) fn merged(
+    base: Option<&str>,
+    user: Option<&str>,
+) -> Result<(String, Map<String, Value>), String> {
+    let mut merged = match base {
+        Some(text) => read(text)?,
+        None => defaults(),
+    };
     if let Some(text) = user {
-        let docs = crate::yaml::load_documents(text)
-            .map_err(|e| format!("is not valid YAML: {}", e.message()))?;
-        if docs.len() > 1 {
-            return Err("must be one YAML mapping, found several documents".to_owned());
-        }
-        match docs.into_iter().next().map(|d| lowercase(d.value)) {
-            None => {}
-            Some(Value::Object(m)) => merge(&mut merged, m),
-            Some(_) => {
-                return Err(
-                    "must be a YAML mapping of stream settings (for example \"maxAge: 24h\")"
-                        .to_owned(),
-                );
-            }
-        }
+        merge(&mut merged, read(text)?);
     }
     let Value::Object(merged) = sorted(Value::Object(merged)) else {
         unreachable!("a map stays a map")
@@ -100,31 +110,38 @@ mod tests {
 
     #[test]
     fn defaults_render_as_upstream() {
-        let (yaml, _) = merged(None).unwrap();
+        let (yaml, _) = merged(None, None).unwrap();
         assert_eq!(
             yaml,
             "discard: 0\nduplicates: 300s\nmaxage: 168h\nmaxbytes: -1\nmaxmsgs: 50000\nreplicas: 3\nretention: 0\n"
         );
-        assert_eq!(merged(Some("")).unwrap().0, yaml);
-        assert_eq!(merged(Some("# nothing\n")).unwrap().0, yaml);
+        assert_eq!(merged(None, Some("")).unwrap().0, yaml);
+        assert_eq!(merged(None, Some("# nothing\n")).unwrap().0, yaml);
+    }
+
+    #[test]
+    fn a_base_replaces_the_controller_defaults() {
+        let (yaml, _) = merged(Some("maxAge: 72h\nReplicas: 1\n"), Some("maxMsgs: 10")).unwrap();
+        assert_eq!(yaml, "maxage: 72h\nmaxmsgs: 10\nreplicas: 1\n");
+        assert!(merged(Some("- x"), None).is_err());
     }
 
     #[test]
     fn user_keys_merge_case_insensitively() {
-        let (yaml, map) = merged(Some("maxAge: 24h\nReplicas: 1\n")).unwrap();
+        let (yaml, map) = merged(None, Some("maxAge: 24h\nReplicas: 1\n")).unwrap();
         assert_eq!(
             yaml,
             "discard: 0\nduplicates: 300s\nmaxage: 24h\nmaxbytes: -1\nmaxmsgs: 50000\nreplicas: 1\nretention: 0\n"
         );
         assert_eq!(map["replicas"], Value::from(1));
-        let (yaml, _) = merged(Some("extra:\n  B: 1\n  a: x\n")).unwrap();
+        let (yaml, _) = merged(None, Some("extra:\n  B: 1\n  a: x\n")).unwrap();
         assert!(yaml.starts_with("discard: 0\nduplicates: 300s\nextra:\n  a: x\n  b: 1\n"));
     }
 
     #[test]
     fn non_mappings_fail() {
-        assert!(merged(Some("- a\n- b\n")).is_err());
-        assert!(merged(Some("just text")).is_err());
-        assert!(merged(Some("a: [\n")).is_err());
+        assert!(merged(None, Some("- a\n- b\n")).is_err());
+        assert!(merged(None, Some("just text")).is_err());
+        assert!(merged(None, Some("a: [\n")).is_err());
     }
 }

@@ -67,6 +67,20 @@ fn check_options(options: &RenderOptions) -> Vec<Error> {
     if let Some(ns) = &options.namespace {
         c.check("options.namespace", values::dns_label(ns));
     }
+    let defaults = &options.jetstream_defaults;
+    if defaults.settings.as_deref().is_some_and(sets_store_dir) {
+        c.invalid(
+            "options.jetstreamDefaults.settings",
+            "must not set store_dir: the store is fixed at /data/jetstream/store, on the bus volume",
+        );
+    }
+    if let Some(Err(m)) = defaults
+        .stream_config
+        .as_deref()
+        .map(crate::stream_config::read)
+    {
+        c.invalid("options.jetstreamDefaults.streamConfig", m);
+    }
     c.labels("options.commonLabels", Some(&options.common_labels), true);
     c.labels(
         "options.commonAnnotations",
@@ -758,9 +772,16 @@ fn jetstream_plan(
             }
             s.clone()
         }
-        None => crate::stream_config::DEFAULT_SETTINGS.to_owned(),
+        None => options
+            .jetstream_defaults
+            .settings
+            .clone()
+            .unwrap_or_else(|| crate::stream_config::DEFAULT_SETTINGS.to_owned()),
     };
-    let stream_config = match crate::stream_config::merged(js.stream_config.as_deref()) {
+    let stream_config = match crate::stream_config::merged(
+        options.jetstream_defaults.stream_config.as_deref(),
+        js.stream_config.as_deref(),
+    ) {
         Ok((yaml, map)) => {
             if let Some(r) = map.get("replicas").and_then(serde_json::Value::as_i64)
                 && r > i64::from(replicas)

@@ -515,3 +515,40 @@ fn kafka_without_topic_warns_about_drift_and_old_field_names_get_a_hint() {
         out.stderr
     );
 }
+
+#[test]
+fn jetstream_defaults_in_the_options_are_checked() {
+    let dir = std::env::temp_dir().join(format!("eventbus-gen-jsdefaults-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let options = dir.join("options.yaml");
+    std::fs::write(
+        &options,
+        "jetstreamDefaults:\n  settings: \"store_dir: /data/elsewhere\\n\"\n  streamConfig: \"- not a mapping\"\n",
+    )
+    .unwrap();
+    let out = run(
+        &[
+            "render",
+            "--options",
+            options.to_str().unwrap(),
+            "fixtures/jetstream/default.yaml",
+        ],
+        None,
+        &[("EVENTBUS_GEN_SEED", TEST_SEED)],
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.is_empty());
+    assert!(
+        out.stderr
+            .contains("options.jetstreamDefaults.settings: must not set store_dir"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("options.jetstreamDefaults.streamConfig: must be a YAML mapping"),
+        "{}",
+        out.stderr
+    );
+}
