@@ -901,20 +901,9 @@ fn load_files(dir: &Path, files: &[String]) -> Result<Vec<Input>, Failure> {
             problems.push(format!("{name}: error: not UTF-8 text"));
             continue;
         };
-        match yaml::load_documents(&text) {
-            Ok(loaded) => {
-                // A `kind: List` (kubectl's export of several objects) stands for its items;
-                // each document gets its own index.
-                let mut docs = Vec::with_capacity(loaded.len());
-                for d in loaded {
-                    match d.list_items() {
-                        Some(items) => docs.extend(items),
-                        None => docs.push(d),
-                    }
-                }
-                for (i, d) in docs.iter_mut().enumerate() {
-                    d.index = offset + i;
-                }
+        match yaml::load_numbered(&text, offset) {
+            // A `kind: List` (kubectl's export of several objects) stands for its items.
+            Ok(docs) => {
                 offset += docs.len();
                 inputs.push(Input {
                     name: name.clone(),

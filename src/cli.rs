@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use eventbus_gen::{Error, Errors, Parsed, RenderOptions, Seed, Warning, yaml};
+use eventbus_gen::{Error, Errors, RenderOptions, Seed, Warning, yaml};
 
 mod argocd;
 
@@ -263,12 +263,6 @@ fn located(e: &Error) -> String {
     }
 }
 
-/// One input file, loaded.
-struct Input {
-    name: String,
-    docs: Vec<yaml::Document>,
-}
-
 /// Prints errors as `file:line:column: error: path: message`.
 fn report_errors(errors: &Errors, name_of: &dyn Fn(&Error) -> String) {
     let stderr = std::io::stderr();
@@ -305,8 +299,10 @@ fn render(args: RenderArgs) -> Result<(), Failure> {
     if args.files.iter().filter(|f| f.as_os_str() == "-").count() > 1 {
         return Err(Failure::Usage("stdin (-) can be read only once".to_owned()));
     }
-    let mut inputs = Vec::new();
-    let mut errors = Vec::new();
+    // Documents are numbered across all files, so an index names one document of one file.
+    let mut docs = Vec::new();
+    let mut starts: Vec<(usize, String)> = Vec::new();
+    let mut unreadable = false;
     for path in &args.files {
         let name = if path.as_os_str() == "-" {
             "<stdin>".to_owned()
@@ -314,56 +310,36 @@ fn render(args: RenderArgs) -> Result<(), Failure> {
             path.display().to_string()
         };
         let text = read_file(path)?;
-        match yaml::load_documents(&text) {
-            Ok(docs) => inputs.push(Input { name, docs }),
+        match yaml::load_numbered(&text, docs.len()) {
+            Ok(loaded) => {
+                starts.push((docs.len(), name));
+                docs.extend(loaded);
+            }
             Err(e) => {
                 report_errors(&Errors::from(e), &|_| name.clone());
-                errors.push(());
+                unreadable = true;
             }
         }
     }
-    if !errors.is_empty() {
+    if unreadable {
         return Err(Failure::Invalid);
-    }
-    // Parse every file, keeping the file each bus came from via a global document index.
-    let mut parsed = Parsed::default();
-    let mut offsets = Vec::new();
-    let mut all_errors = Vec::new();
-    let mut offset = 0;
-    for input in &inputs {
-        offsets.push((offset, input.name.clone()));
-        match eventbus_gen::parse_documents(&input.docs, &options, false) {
-            Ok(mut p) => {
-                for b in &mut p.buses {
-                    b.document += offset;
-                }
-                for w in &mut p.warnings {
-                    w.document = w.document.map(|d| d + offset);
-                }
-                parsed.buses.extend(p.buses);
-                parsed.secrets.extend(p.secrets);
-                parsed.warnings.extend(p.warnings);
-            }
-            Err(e) => all_errors.extend(e.0.into_iter().map(|e| {
-                let d = e.document().unwrap_or(0);
-                e.in_document(d + offset)
-            })),
-        }
-        offset += input.docs.last().map_or(0, |d| d.index + 1);
     }
     let file_of = |doc: Option<usize>| -> String {
         let d = doc.unwrap_or(0);
-        offsets
+        starts
             .iter()
             .rev()
-            .find(|(o, _)| *o <= d)
+            .find(|(start, _)| *start <= d)
             .map(|(_, n)| n.clone())
             .unwrap_or_default()
     };
-    if !all_errors.is_empty() {
-        report_errors(&Errors(all_errors), &|e| file_of(e.document()));
-        return Err(Failure::Invalid);
-    }
+    let parsed = match eventbus_gen::parse_documents(&docs, &options, false) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            report_errors(&e, &|e| file_of(e.document()));
+            return Err(Failure::Invalid);
+        }
+    };
     let plans = match eventbus_gen::validate(&parsed, &options) {
         Ok(plans) => plans,
         Err(e) => {
@@ -404,10 +380,7 @@ fn render(args: RenderArgs) -> Result<(), Failure> {
             }
             None => {
                 for o in &bus.objects {
-                    if !stream.is_empty() {
-                        stream.push_str("---\n");
-                    }
-                    stream.push_str(&eventbus_gen::to_yaml(o)?);
+                    eventbus_gen::append_yaml(&mut stream, o)?;
                 }
             }
         }

@@ -65,7 +65,7 @@ pub use options::{
     CertificateValidity, DEFAULT_NOT_AFTER, DEFAULT_NOT_BEFORE, Images, JetStreamDefaults,
     JetStreamVersion, MIN_SEED_LEN, RenderOptions, Seed,
 };
-pub use output::{to_yaml, to_yaml_stream, write_yaml_stream};
+pub use output::{append_yaml, to_yaml, to_yaml_stream, write_yaml_stream};
 pub use parse::{DocumentKind, Parsed, ParsedBus, document_kind, parse, parse_documents};
 pub use plan::{JetStreamPlan, Plan, PlanKind, StanAuth, StanPlan};
 pub use render::COMPANION_ANNOTATION;

@@ -142,6 +142,23 @@ pub fn load_documents_with(text: &str, schema: Schema) -> Result<Vec<Document>, 
     Ok(docs)
 }
 
+/// Reads a stream as [`load_documents`] does, with each `kind: List` replaced by its items, and
+/// numbers the documents from `first` on. Front ends that read several files call it with the
+/// count so far, so that a document index names one document of one file.
+pub fn load_numbered(text: &str, first: usize) -> Result<Vec<Document>, Error> {
+    let mut docs = Vec::new();
+    for d in load_documents(text)? {
+        match d.list_items() {
+            Some(items) => docs.extend(items),
+            None => docs.push(d),
+        }
+    }
+    for (i, d) in docs.iter_mut().enumerate() {
+        d.index = first + i;
+    }
+    Ok(docs)
+}
+
 struct Loader<'a> {
     schema: Schema,
     parser: Parser<'a, serde_saphyr::granit_parser::StrInput<'a>>,
