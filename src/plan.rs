@@ -24,8 +24,6 @@ pub struct Plan {
     pub warnings: Vec<Warning>,
     /// 0-based index of the source document.
     pub document: usize,
-    /// The bus as read (used for pass-through and the companion bus).
-    pub source: EventBus,
 }
 
 /// The kind of bus a plan renders.
@@ -36,8 +34,9 @@ pub enum PlanKind {
     Stan(Box<StanPlan>),
     /// A NATS JetStream StatefulSet and its objects.
     JetStream(Box<JetStreamPlan>),
-    /// An external bus (`nats.exotic`, `jetstreamExotic`, `kafka`): the EventBus is passed through.
-    External,
+    /// An external bus (`nats.exotic`, `jetstreamExotic`, `kafka`): the EventBus as read
+    /// (unknown fields dropped, status removed) is passed through.
+    External(Box<EventBus>),
 }
 
 /// Token authentication of a NATS Streaming bus.

@@ -583,7 +583,11 @@ pub fn validate_bus(parsed: &ParsedBus, options: &RenderOptions) -> Result<Plan,
     } else if let Some(js) = &spec.jetstream {
         PlanKind::JetStream(Box::new(jetstream_plan(&mut c, js, options)))
     } else {
-        PlanKind::External
+        // Only a pass-through bus needs the spec itself; status is never rendered.
+        PlanKind::External(Box::new(EventBus {
+            status: None,
+            ..bus.clone()
+        }))
     };
 
     if !c.errors.is_empty() {
@@ -600,7 +604,6 @@ pub fn validate_bus(parsed: &ParsedBus, options: &RenderOptions) -> Result<Plan,
         kind,
         warnings: c.warnings,
         document: parsed.document,
-        source: bus.clone(),
     })
 }
 

@@ -152,7 +152,7 @@ pub fn render_each(
             PlanKind::JetStream(js) => {
                 jetstream::objects(plan, js, &secrets, options, &mut warnings)
             }
-            PlanKind::External => Ok(vec![Object::EventBus(external(plan))]),
+            PlanKind::External(bus) => Ok(vec![Object::EventBus((**bus).clone())]),
         };
         let bus = objects.map(|objects| RenderedBus {
             name: plan.name.clone(),
@@ -206,13 +206,6 @@ fn push_optional(
     if options.companion {
         out.push(Object::EventBus(companion()));
     }
-}
-
-/// An external bus, passed through as read (unknown fields dropped, status removed).
-fn external(plan: &Plan) -> EventBus {
-    let mut bus = plan.source.clone();
-    bus.status = None;
-    bus
 }
 
 pub use companion::COMPANION_ANNOTATION;
