@@ -33,8 +33,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::error::{Error, ErrorKind, Errors, Warning};
-use crate::names::StanNames;
+use crate::error::{Error, Errors, Warning};
 use crate::options::{RenderOptions, Seed};
 use crate::parse::{DocumentKind, ParsedBus, document_kind, parse_documents};
 use crate::render::Object;
@@ -207,7 +206,8 @@ pub fn generate(dir: &Path, env: &Env) -> Result<Generated, Failure> {
     if !problems.is_empty() {
         return Err(Failure::input(problems));
     }
-    let parsed = parse_documents(&docs, options, true).map_err(|e| report(&inputs, &e))?;
+    let parsed = parse_documents(&docs, options, true)
+        .map_err(|e| report(&inputs, &reword(e, &|_| None)))?;
     if parsed.buses.is_empty() {
         return Err(Failure::input(vec![no_bus_message(&files)]));
     }
@@ -215,7 +215,7 @@ pub fn generate(dir: &Path, env: &Env) -> Result<Generated, Failure> {
         .and_then(|plans| crate::render::render(&plans, &parsed, options))
         .map_err(|e| {
             let bus = |d: usize| parsed.buses.iter().find(|b| b.document == d);
-            report(&inputs, &reword(e, options, &bus))
+            report(&inputs, &reword(e, &bus))
         })?;
 
     let default_ns = options.namespace.clone().unwrap_or_default();
@@ -994,54 +994,39 @@ fn locate_warning(inputs: &[Input], w: &Warning) -> String {
     }
 }
 
-/// Replaces the command-line advice of some errors with the plugin's own options: a missing
-/// namespace, and a missing token source.
-fn reword<'a>(
-    errors: Errors,
-    options: &RenderOptions,
-    bus_of: &dyn Fn(usize) -> Option<&'a ParsedBus>,
-) -> Errors {
-    let with_message = |e: &Error, message: String| {
-        let out = Error::new(e.kind(), e.path(), message).at(e.location());
-        match e.document() {
-            Some(d) => out.in_document(d),
-            None => out,
-        }
-    };
+/// How Argo CD users set what advice asks for: plugin parameters and sidecar variables.
+const TERMS: crate::frontend::advice::Terms = crate::frontend::advice::Terms {
+    seed: "give the plugin a seed (set EVENTBUS_GEN_SEED in the plugin sidecar from a \
+           Kubernetes Secret, or name a mounted file with the seedFile parameter or another \
+           sidecar variable with seedEnv)",
+    secrets: "in the folder",
+    random: None,
+    no_random: "Random tokens are never drawn under Argo CD",
+    namespace: "the namespace parameter, or the Application's destination namespace",
+    option: |key| format!("the {key} parameter"),
+};
+
+/// Errors worded for Argo CD users, located in the files of the folder.
+fn reword<'a>(errors: Errors, bus_of: &dyn Fn(usize) -> Option<&'a ParsedBus>) -> Errors {
     Errors(
         errors
             .0
             .into_iter()
             .map(|e| {
-                if e.path() == "metadata.namespace" && e.message().contains("--namespace") {
-                    return with_message(
-                        &e,
-                        "missing; the NATS cluster routes name the namespace, so set \
-                         metadata.namespace, the namespace parameter, or the Application's \
-                         destination namespace"
-                            .to_owned(),
-                    );
-                }
-                let no_source = e.kind() == ErrorKind::Credentials
-                    && options.seed.is_none()
-                    && e.message().contains("needs a token source");
-                let Some(bus) = e.document().filter(|_| no_source).and_then(bus_of) else {
+                let message = crate::frontend::advice::message(&e, &TERMS);
+                if message == e.message() {
                     return e;
-                };
-                let n = StanNames::new(bus.bus.name());
-                let e = e.clone().at(bus.locate(e.path()));
-                with_message(
-                    &e,
-                    format!(
-                        "token auth needs a token that stays the same on every render: keep the \
-                         bus's Secrets {} and {} in the folder, or give the plugin a seed (set \
-                         {SEED_ENV} in the plugin sidecar from a Kubernetes Secret, or name a \
-                         mounted file with the seedFile parameter or another sidecar variable \
-                         with seedEnv). Random tokens are never drawn under Argo CD",
-                        n.server_secret(),
-                        n.client_secret()
-                    ),
-                )
+                }
+                let at = e.location().or_else(|| {
+                    e.document()
+                        .and_then(bus_of)
+                        .and_then(|b| b.locate(e.path()))
+                });
+                let out = Error::new(e.kind(), e.path(), message).at(at);
+                match e.document() {
+                    Some(d) => out.in_document(d),
+                    None => out,
+                }
             })
             .collect(),
     )

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use eventbus_gen::frontend::advice;
 use eventbus_gen::{Error, Errors, RenderOptions, Seed, Warning, yaml};
 
 mod argocd;
@@ -263,6 +264,19 @@ fn located(e: &Error) -> String {
     }
 }
 
+/// How command-line users set what advice asks for.
+const TERMS: advice::Terms = advice::Terms {
+    seed: "pass --seed-file PATH or set EVENTBUS_GEN_SEED",
+    secrets: "in the input",
+    random: Some("pass --random-tokens"),
+    no_random: "",
+    namespace: "pass --namespace",
+    option: |key| match key {
+        "images" => "--image-*".to_owned(),
+        key => format!("--set {key}=VALUE"),
+    },
+};
+
 /// Prints errors as `file:line:column: error: path: message`.
 fn report_errors(errors: &Errors, name_of: &dyn Fn(&Error) -> String) {
     let stderr = std::io::stderr();
@@ -272,7 +286,12 @@ fn report_errors(errors: &Errors, name_of: &dyn Fn(&Error) -> String) {
             Some(l) => format!("{}:{l}", name_of(e)),
             None => name_of(e),
         };
-        let _ = writeln!(w, "{at}: error: {e}");
+        let message = advice::message(e, &TERMS);
+        match e.path() {
+            "" => writeln!(w, "{at}: error: {message}"),
+            path => writeln!(w, "{at}: error: {path}: {message}"),
+        }
+        .ok();
     }
     let n = errors.as_slice().len();
     let _ = writeln!(

@@ -8,7 +8,7 @@ use k8s_openapi::api::core::v1::Secret;
 use rand::distr::{Alphanumeric, SampleString};
 use sha2::Sha256;
 
-use crate::error::{Error, ErrorKind, Warning};
+use crate::error::{Cause, Credential, Error, ErrorKind, Warning};
 use crate::options::{RenderOptions, Seed};
 use crate::plan::Plan;
 
@@ -230,20 +230,15 @@ pub(crate) enum NewSource<'a> {
 
 /// The words that tell one bus kind's credentials apart in [`new_source`]'s error and warning.
 pub(crate) struct Wording {
-    /// What the bus needs, opening the error.
-    pub needs: &'static str,
-    /// What a seed derives.
-    pub derived: &'static str,
-    /// What the existing Secrets keep.
-    pub kept: &'static str,
-    /// What changes with random credentials.
-    pub changes: &'static str,
+    /// What the bus needs.
+    pub credential: Credential,
     /// The warning after the bus name when random credentials were drawn.
     pub drawn: &'static str,
 }
 
-/// Picks where new credentials come from: the seed, else (with `--random-tokens`) random, with a
-/// warning; else an error at `path` that names the bus's Secrets `server` and `client`.
+/// Picks where new credentials come from: the seed, else (when random credentials are allowed)
+/// random, with a warning; else an error at `path` whose cause names the bus's Secrets `server`
+/// and `client`. Front ends add their own advice (which flag or field sets a seed).
 pub(crate) fn new_source<'a>(
     plan: &Plan,
     options: &'a RenderOptions,
@@ -256,22 +251,25 @@ pub(crate) fn new_source<'a>(
         return Ok(NewSource::Seed(seed));
     }
     if !options.random_tokens {
-        let Wording {
-            needs,
-            derived,
-            kept,
-            changes,
-            ..
-        } = wording;
         return Err(Error::new(
             ErrorKind::Credentials,
             path,
+            // In the library's own terms; each front end words this cause with its flags or
+            // fields instead.
             format!(
-                "{needs}: pass --seed-file PATH or set EVENTBUS_GEN_SEED to derive {derived}, \
-                 put the bus's existing Secrets ({server} and {client}) in the input to keep {kept}, \
-                 or pass --random-tokens ({changes} on every render)"
+                "{}: set a seed (RenderOptions::seed) to derive {}, add the bus's existing \
+                 Secrets ({server} and {client}) to keep {}, or allow random tokens \
+                 (RenderOptions::random_tokens; {} on every render)",
+                wording.credential.needs(),
+                wording.credential.derived(),
+                wording.credential.kept(),
+                wording.credential.changes(),
             ),
-        ));
+        )
+        .because(Cause::NoCredentialSource {
+            needs: wording.credential,
+            secrets: vec![server, client],
+        }));
     }
     warnings.push(Warning {
         path: path.to_owned(),

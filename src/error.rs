@@ -44,6 +44,77 @@ impl ErrorKind {
     }
 }
 
+/// Why an error happened, with the data a front end needs to word its own advice (a flag, a
+/// functionConfig field, a plugin parameter). Messages of the library never name a flag.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Cause {
+    /// A native bus has no namespace, and the `namespace` option gives none.
+    MissingNamespace,
+    /// A bus needs new credentials and nothing provides them: no seed, no existing Secrets of
+    /// the bus in the input, and random credentials not allowed.
+    NoCredentialSource {
+        /// What the bus needs.
+        needs: Credential,
+        /// The bus's Secrets whose values would be kept if they were in the input.
+        secrets: Vec<String>,
+    },
+    /// A field the `EventBus` resource does not have; the `allowUnknownFields` option drops such
+    /// fields with a warning, as the controller does.
+    UnknownField,
+    /// A field that an `EventBus` does not have but a render option does: the option's key.
+    UseOption(&'static str),
+    /// A render option has a bad value: its key, dotted for nested options
+    /// (`images.nats`, `certificateValidity.notAfter`).
+    Option(String),
+}
+
+/// The credentials a bus needs, for [`Cause::NoCredentialSource`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Credential {
+    /// The shared token of a NATS Streaming bus with `auth: token`.
+    Token,
+    /// The passwords, encryption key and TLS keys of a JetStream bus.
+    JetStream,
+}
+
+impl Credential {
+    /// What a bus of this kind needs, opening the error.
+    pub(crate) fn needs(self) -> &'static str {
+        match self {
+            Credential::Token => "token auth needs a token source",
+            Credential::JetStream => {
+                "a JetStream bus needs passwords, an encryption key and TLS keys"
+            }
+        }
+    }
+
+    /// What a seed derives.
+    pub(crate) fn derived(self) -> &'static str {
+        match self {
+            Credential::Token => "a stable token",
+            Credential::JetStream => "stable ones",
+        }
+    }
+
+    /// What existing Secrets keep.
+    pub(crate) fn kept(self) -> &'static str {
+        match self {
+            Credential::Token => "their token",
+            Credential::JetStream => "theirs",
+        }
+    }
+
+    /// What random credentials change.
+    pub(crate) fn changes(self) -> &'static str {
+        match self {
+            Credential::Token => "the token then changes",
+            Credential::JetStream => "they then change",
+        }
+    }
+}
+
 /// A position in the input text (1-based line and column).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Location {
@@ -67,6 +138,7 @@ pub struct Error {
     message: String,
     location: Option<Location>,
     document: Option<usize>,
+    cause: Option<Box<Cause>>,
 }
 
 impl Error {
@@ -78,7 +150,20 @@ impl Error {
             message: message.into(),
             location: None,
             document: None,
+            cause: None,
         }
+    }
+
+    /// Sets why the error happened, for front ends to advise on.
+    #[must_use]
+    pub fn because(mut self, cause: Cause) -> Self {
+        self.cause = Some(Box::new(cause));
+        self
+    }
+
+    /// Why the error happened, when a front end can advise on it.
+    pub fn cause(&self) -> Option<&Cause> {
+        self.cause.as_deref()
     }
 
     /// Sets the position in the input.

@@ -159,7 +159,7 @@ const LOOKALIKES: &[(&str, &str)] = &[
     ),
     (
         "image",
-        "an EventBus has no image field; set the image with the render options (--image-*)",
+        "an EventBus has no image field; set the image with the render options (images)",
     ),
     (
         "template",

@@ -28,8 +28,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use crate::StanNames;
-use crate::error::{Error, ErrorKind, Location, Warning};
+use crate::error::{Error, Location, Warning};
 use crate::krm::{self, File, ObjectKey, ResourceList, ResultItem, annotations};
 use crate::options::{RenderOptions, Seed};
 use crate::parse::{DocumentKind, document_kind};
@@ -236,7 +235,7 @@ fn process(list: &ResourceList, env: &Environment) -> Result<Done, Vec<ResultIte
             errors
                 .0
                 .iter()
-                .map(|e| error_result(e, &source, &docs, &source_of))
+                .map(|e| error_result(e, &source, &source_of))
                 .collect::<Vec<_>>()
         })?;
 
@@ -647,7 +646,6 @@ fn is_config_copy(item: &Value, config: &Value) -> bool {
 fn error_result<'v>(
     e: &Error,
     source: &ConfigSource<'_>,
-    docs: &[Document],
     source_of: &dyn Fn(usize) -> &'v Value,
 ) -> ResultItem {
     if let Some(option) = e.path().strip_prefix("options.")
@@ -659,26 +657,20 @@ fn error_result<'v>(
         return ResultItem::error(e.message()).at_field(e.path());
     };
     let item = source_of(index);
-    let message = if e.kind() == ErrorKind::Credentials && e.message().starts_with("token auth") {
-        let name = docs
-            .iter()
-            .find(|d| d.index == index)
-            .and_then(|d| d.value.pointer("/metadata/name"))
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let n = StanNames::new(name);
-        format!(
-            "token auth needs a token source, and none was given: put the bus's Secrets {} and {} among the items to keep their token, \
-             set {SEED_ENV} where kpt or kustomize runs (exec functions inherit the environment) or seedFile in the functionConfig to derive a stable token, \
-             or set randomTokens to \"true\" in the functionConfig (the token then changes on every render)",
-            n.server_secret(),
-            n.client_secret()
-        )
-    } else {
-        e.message().to_owned()
-    };
+    let message = crate::frontend::advice::message(e, &TERMS);
     ResultItem::error(message).for_item(item).at_field(e.path())
 }
+
+/// How kpt and kustomize users set what advice asks for.
+const TERMS: crate::frontend::advice::Terms = crate::frontend::advice::Terms {
+    seed: "set EVENTBUS_GEN_SEED where kpt or kustomize runs (exec functions inherit the \
+           environment) or seedFile in the functionConfig",
+    secrets: "among the items",
+    random: Some("set randomTokens to \"true\" in the functionConfig"),
+    no_random: "",
+    namespace: "namespace in the functionConfig",
+    option: |key| format!("{key} in the functionConfig"),
+};
 
 fn warning_result<'v>(
     w: &Warning,

@@ -53,13 +53,15 @@ mod validate;
 mod values;
 
 pub mod argocd;
+#[doc(hidden)]
+pub mod frontend;
 pub mod function;
 pub mod krm;
 pub mod spec;
 pub mod yaml;
 
 pub use credentials::{SecretString, derive as derive_secret};
-pub use error::{Error, ErrorKind, Errors, Location, Warning};
+pub use error::{Cause, Credential, Error, ErrorKind, Errors, Location, Warning};
 pub use names::{JetStreamNames, StanNames};
 pub use options::{
     CertificateValidity, DEFAULT_NOT_AFTER, DEFAULT_NOT_BEFORE, Images, JetStreamDefaults,

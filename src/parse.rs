@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::Secret;
 use serde_json::Value;
 
-use crate::error::{Error, ErrorKind, Errors, Location, Warning};
+use crate::error::{Cause, Error, ErrorKind, Errors, Location, Warning};
 use crate::fields::unknown_field_message;
 use crate::options::RenderOptions;
 use crate::spec::{self, EventBus};
@@ -260,7 +260,16 @@ fn parse_bus(
                 path,
             });
         } else {
-            errors.push(Error::new(ErrorKind::UnknownField, path.clone(), message).at(at(&path)));
+            let cause = if message.contains("no image field") {
+                Cause::UseOption("images")
+            } else {
+                Cause::UnknownField
+            };
+            errors.push(
+                Error::new(ErrorKind::UnknownField, path.clone(), message)
+                    .at(at(&path))
+                    .because(cause),
+            );
         }
     }
     let bus = bus.map(|bus| ParsedBus {

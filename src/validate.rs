@@ -10,7 +10,7 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
-use crate::error::{Error, ErrorKind, Errors, Warning};
+use crate::error::{Cause, Error, ErrorKind, Errors, Warning};
 use crate::names::{self, MAX_JETSTREAM_NAME, MAX_STAN_NAME};
 use crate::options::RenderOptions;
 use crate::parse::{Parsed, ParsedBus};
@@ -156,9 +156,17 @@ impl<'a> Checker<'a> {
     }
 
     fn err(&mut self, kind: ErrorKind, path: &str, message: impl Into<String>) {
-        let mut e = Error::new(kind, path, message);
+        self.push(Error::new(kind, path, message));
+    }
+
+    fn err_because(&mut self, kind: ErrorKind, path: &str, message: &str, cause: Cause) {
+        self.push(Error::new(kind, path, message).because(cause));
+    }
+
+    fn push(&mut self, mut e: Error) {
         if let Some(b) = self.bus {
-            e = e.at(b.locate(path)).in_document(b.document);
+            let at = b.locate(e.path());
+            e = e.at(at).in_document(b.document);
         }
         self.errors.push(e);
     }
@@ -566,9 +574,11 @@ pub fn validate_bus(parsed: &ParsedBus, options: &RenderOptions) -> Result<Plan,
     if let Some(ns) = &bus.metadata.namespace {
         c.check("metadata.namespace", values::dns_label(ns));
     } else if native && options.namespace.is_none() {
-        c.invalid(
+        c.err_because(
+            ErrorKind::Invalid,
             "metadata.namespace",
-            "missing; the NATS cluster routes name the namespace, so set metadata.namespace or pass --namespace",
+            "missing; the NATS cluster routes name the namespace, so set metadata.namespace or the namespace render option",
+            Cause::MissingNamespace,
         );
     }
     c.labels("metadata.labels", bus.metadata.labels.as_ref(), true);

@@ -129,10 +129,7 @@ fn secret_data(
         (None, None) => {}
     }
     const NO_SOURCE: Wording = Wording {
-        needs: "a JetStream bus needs passwords, an encryption key and TLS keys",
-        derived: "stable ones",
-        kept: "theirs",
-        changes: "they then change",
+        credential: crate::error::Credential::JetStream,
         drawn: "random credentials and TLS keys were drawn; every render changes them and restarts the bus and its clients",
     };
     let secrets = (n.server_secret(), n.client_secret());
@@ -1176,7 +1173,17 @@ include ./auth.conf"#;
         let e = render_str(&bus("    version: latest\n"), &RenderOptions::default()).unwrap_err();
         let e = &e.0[0];
         assert_eq!(e.kind(), ErrorKind::Credentials);
-        for hint in ["--seed-file", "EVENTBUS_GEN_SEED", "--random-tokens"] {
+        assert_eq!(
+            e.cause(),
+            Some(&crate::Cause::NoCredentialSource {
+                needs: crate::Credential::JetStream,
+                secrets: vec![
+                    "eventbus-default-js-server".to_owned(),
+                    "eventbus-default-js-client-auth".to_owned()
+                ],
+            })
+        );
+        for hint in ["RenderOptions::seed", "RenderOptions::random_tokens"] {
             assert!(e.message().contains(hint), "{hint}");
         }
         let o = RenderOptions::default().random_tokens(true);

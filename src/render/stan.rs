@@ -87,10 +87,7 @@ fn token(
         (None, None) => None,
     };
     const NO_SOURCE: Wording = Wording {
-        needs: "token auth needs a token source",
-        derived: "a stable token",
-        kept: "their token",
-        changes: "the token then changes",
+        credential: crate::error::Credential::Token,
         drawn: "a random token was drawn; every render changes it and restarts the clients",
     };
     let token = if let Some(t) = existing {

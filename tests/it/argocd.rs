@@ -507,7 +507,8 @@ fn a_token_without_a_stable_source_is_refused() {
     );
     out.assert_failed(
         1,
-        "eventbus.yaml:8:7: error: spec.nats.native.auth: token auth needs a token that stays the same on every render",
+        "eventbus.yaml:8:7: error: spec.nats.native.auth: token auth needs a token source: give \
+         the plugin a seed (set EVENTBUS_GEN_SEED in the plugin sidecar",
     );
     assert!(
         out.stderr

@@ -1,0 +1,112 @@
+//! Advice in each front end's own terms.
+//!
+//! The library's errors carry a [`Cause`] with the data advice needs; their messages speak of
+//! the library's options. Each front end describes how its users set those options (a flag, a
+//! functionConfig field, a plugin parameter) as a [`Terms`], and [`message`] words the error
+//! with them. No front end reads message text.
+
+use std::borrow::Cow;
+
+use crate::error::{Cause, Credential, Error};
+
+/// How the users of one front end set what the advice asks for.
+pub struct Terms {
+    /// How to give a seed, completed by "to derive a stable token".
+    pub seed: &'static str,
+    /// Where the bus's existing Secrets go, completed by "to keep their token".
+    pub secrets: &'static str,
+    /// How to allow random credentials; `None` where they are never drawn.
+    pub random: Option<&'static str>,
+    /// What to say instead when random credentials are never drawn.
+    pub no_random: &'static str,
+    /// How to set the namespace of buses without one.
+    pub namespace: &'static str,
+    /// How to set a render option, by its dotted key.
+    pub option: fn(&str) -> String,
+}
+
+/// The error's message, worded for the front end whose terms are `terms`.
+pub fn message<'e>(e: &'e Error, terms: &Terms) -> Cow<'e, str> {
+    match e.cause() {
+        Some(Cause::NoCredentialSource { needs, secrets }) => {
+            Cow::Owned(no_credential_source(*needs, secrets, terms))
+        }
+        Some(Cause::MissingNamespace) => Cow::Owned(format!(
+            "missing; the NATS cluster routes name the namespace, so set metadata.namespace or {}",
+            terms.namespace
+        )),
+        Some(Cause::UseOption(key)) => Cow::Owned(format!(
+            "unknown field; an EventBus has no image field; set the image with the render options \
+             ({})",
+            (terms.option)(key)
+        )),
+        _ => Cow::Borrowed(e.message()),
+    }
+}
+
+fn no_credential_source(needs: Credential, secrets: &[String], terms: &Terms) -> String {
+    let secrets = secrets.join(" and ");
+    let (derived, kept) = (needs.derived(), needs.kept());
+    match terms.random {
+        Some(random) => format!(
+            "{}: {} to derive {derived}, put the bus's existing Secrets ({secrets}) {} to keep \
+             {kept}, or {random} ({} on every render)",
+            needs.needs(),
+            terms.seed,
+            terms.secrets,
+            needs.changes(),
+        ),
+        None => format!(
+            "{}: {} to derive {derived}, or put the bus's existing Secrets ({secrets}) {} to keep \
+             {kept}. {}",
+            needs.needs(),
+            terms.seed,
+            terms.secrets,
+            terms.no_random,
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    const TERMS: Terms = Terms {
+        seed: "SEED",
+        secrets: "HOME",
+        random: Some("RANDOM"),
+        no_random: "NEVER",
+        namespace: "NS",
+        option: |k| format!("<{k}>"),
+    };
+
+    #[test]
+    fn causes_are_worded_with_the_terms_and_other_errors_keep_their_message() {
+        let e = Error::new(ErrorKind::Credentials, "spec.jetstream", "library words").because(
+            Cause::NoCredentialSource {
+                needs: Credential::JetStream,
+                secrets: vec!["a".into(), "b".into()],
+            },
+        );
+        assert_eq!(
+            message(&e, &TERMS),
+            "a JetStream bus needs passwords, an encryption key and TLS keys: SEED to derive \
+             stable ones, put the bus's existing Secrets (a and b) HOME to keep theirs, or RANDOM \
+             (they then change on every render)"
+        );
+        let never = Terms {
+            random: None,
+            ..TERMS
+        };
+        assert!(message(&e, &never).ends_with("to keep theirs. NEVER"));
+        let ns = Error::new(ErrorKind::Invalid, "metadata.namespace", "x")
+            .because(Cause::MissingNamespace);
+        assert!(message(&ns, &TERMS).ends_with("set metadata.namespace or NS"));
+        let image = Error::new(ErrorKind::UnknownField, "spec.nats.native.image", "x")
+            .because(Cause::UseOption("images"));
+        assert!(message(&image, &TERMS).ends_with("(<images>)"));
+        let plain = Error::new(ErrorKind::Invalid, "p", "as is");
+        assert_eq!(message(&plain, &TERMS), "as is");
+    }
+}

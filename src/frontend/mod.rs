@@ -1,0 +1,8 @@
+//! The front-end layer: everything that reads files, the environment or the operating system's
+//! random source, and words messages for a front end's users. The command line (`src/cli/`),
+//! the KRM function and the Argo CD plugin all go through here; the rendering core below never
+//! sees a file, a variable or a flag name.
+//!
+//! Not a stable API: it is public only so that the `eventbus-gen` binary can use it.
+
+pub mod advice;
