@@ -52,10 +52,8 @@ mod templates;
 mod validate;
 mod values;
 
-pub mod argocd;
 #[doc(hidden)]
 pub mod frontend;
-pub mod function;
 pub mod krm;
 pub mod spec;
 pub mod yaml;

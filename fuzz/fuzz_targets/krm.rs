@@ -2,7 +2,7 @@
 //! successful answer must itself be a ResourceList it accepts again.
 #![no_main]
 
-use eventbus_gen::function::{Environment, run};
+use eventbus_gen::frontend::function::{Environment, run};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

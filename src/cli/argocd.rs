@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use eventbus_gen::argocd::{self, Env, FailureKind};
+use eventbus_gen::frontend::argocd::{self, Env, FailureKind};
 
 use super::{Failure, write_stdout};
 

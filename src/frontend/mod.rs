@@ -6,3 +6,7 @@
 //! Not a stable API: it is public only so that the `eventbus-gen` binary can use it.
 
 pub mod advice;
+pub mod argocd;
+pub mod function;
+pub mod options;
+pub mod seed;

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use eventbus_gen::argocd::{Announcement, announcements};
+use eventbus_gen::frontend::argocd::{Announcement, announcements};
 use eventbus_gen::yaml::load_documents;
 use serde_json::{Value, json};
 
@@ -613,17 +613,17 @@ fn invalid_documents_fail_with_nothing_on_stdout() {
     )
     .assert_failed(
         2,
-        "unknown parameter \"podDisruptionBugdet\"; known parameters: namespace,",
+        "unknown parameter \"podDisruptionBugdet\", did you mean podDisruptionBudget?; known parameters: allowUnknownFields,",
     );
     generate(&app, &[json!({"name": "metrics", "string": "sometimes"})]).assert_failed(
         2,
-        "parameter \"metrics\": invalid type: string \"sometimes\", expected a boolean",
+        "parameter \"metrics\": expected true or false, found \"sometimes\"",
     );
     run("generate", &app, &pairs(&[("ARGOCD_ENV_NAMESPCE", "x")]))
         .assert_failed(2, "ARGOCD_ENV_NAMESPCE: unknown parameter");
     run("generate", &app, &pairs(&[("ARGOCD_ENV_COMMON_LABELS", "{tier: 1}")])).assert_failed(
         2,
-        "ARGOCD_ENV_COMMON_LABELS (parameter commonLabels): invalid type: integer `1`, expected a string",
+        "ARGOCD_ENV_COMMON_LABELS (parameter commonLabels.tier): invalid type: integer `1`, expected a string",
     );
 }
 

@@ -7,12 +7,12 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use eventbus_gen::frontend::advice;
-use eventbus_gen::{Error, Errors, RenderOptions, Seed, Warning, yaml};
+use eventbus_gen::{Error, Errors, RenderOptions, Warning, yaml};
 
 mod argocd;
 
-/// Environment variable holding the token seed.
-pub const SEED_ENV: &str = "EVENTBUS_GEN_SEED";
+use eventbus_gen::frontend::options::{self as option_map, OptionError, Origin, Raw, Reader};
+use eventbus_gen::frontend::seed::{self, SEED_ENV};
 
 /// Render Argo Events EventBus specs into deployable Kubernetes objects, offline and
 /// deterministically.
@@ -102,6 +102,11 @@ pub struct OptionArgs {
     /// changes them.
     #[arg(long)]
     random_tokens: bool,
+    /// Set any render option by its key, dotted for nested ones (repeatable), as in the KRM
+    /// ConfigMap: `--set images.nats=nats:2.10.29`, `--set commonLabels.team=events`,
+    /// `--set jetstreamVersions='[{version: x, natsImage: ...}]'`. Applied after the other flags.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = key_value)]
+    set: Vec<(String, String)>,
 }
 
 #[derive(Args, Debug)]
@@ -161,87 +166,140 @@ pub fn main() -> ExitCode {
 }
 
 impl OptionArgs {
-    /// Builds the render options: file first, then flags, then the seed.
-    pub fn to_options(&self) -> Result<RenderOptions, Failure> {
-        let mut o = match &self.options {
-            Some(path) => {
-                let text = read_file(path)?;
-                let docs = yaml::load_documents(&text)
-                    .map_err(|e| Failure::Usage(format!("{}: {}", path.display(), located(&e))))?;
-                let value = docs.into_iter().next().map(|d| d.value).unwrap_or_default();
-                serde_json::from_value::<RenderOptions>(value).map_err(|e| {
-                    Failure::Usage(format!("{}: invalid render options: {e}", path.display()))
-                })?
-            }
-            None => RenderOptions::default(),
+    /// The flags as option keys and values, in the order they apply (the `--set` pairs last).
+    fn pairs(&self) -> Vec<(String, String, String)> {
+        let mut out = Vec::new();
+        let mut push = |flag: &str, key: &str, value: String| {
+            out.push((flag.to_owned(), key.to_owned(), value));
         };
         if let Some(ns) = &self.namespace {
-            o.namespace = Some(ns.clone());
+            push("--namespace", "namespace", ns.clone());
         }
-        o.allow_unknown_fields |= self.allow_unknown_fields;
-        o.pod_disruption_budget &= !self.no_pdb;
-        o.metrics &= !self.no_metrics;
-        o.companion &= !self.no_companion;
-        o.random_tokens |= self.random_tokens;
-        if let Some(i) = &self.image_nats_streaming {
-            o.images.nats_streaming = Some(i.clone());
-        }
-        if let Some(i) = &self.image_stan_metrics_exporter {
-            o.images.stan_metrics_exporter = Some(i.clone());
-        }
-        for (flag, image) in [
-            (&self.image_nats, &mut o.images.nats),
+        for (on, flag, key, value) in [
             (
-                &self.image_jetstream_metrics_exporter,
-                &mut o.images.jetstream_metrics_exporter,
+                self.allow_unknown_fields,
+                "--allow-unknown-fields",
+                "allowUnknownFields",
+                "true",
             ),
-            (&self.image_config_reloader, &mut o.images.config_reloader),
+            (self.no_pdb, "--no-pdb", "podDisruptionBudget", "false"),
+            (self.no_metrics, "--no-metrics", "metrics", "false"),
+            (self.no_companion, "--no-companion", "companion", "false"),
+            (
+                self.random_tokens,
+                "--random-tokens",
+                "randomTokens",
+                "true",
+            ),
         ] {
-            if let Some(i) = flag {
-                *image = Some(i.clone());
+            if on {
+                push(flag, key, value.to_owned());
             }
         }
-        if let Some(t) = &self.cert_not_before {
-            o.certificate_validity.not_before = t.clone();
+        for (value, flag, key) in [
+            (
+                &self.image_nats_streaming,
+                "--image-nats-streaming",
+                "images.natsStreaming",
+            ),
+            (
+                &self.image_stan_metrics_exporter,
+                "--image-stan-metrics-exporter",
+                "images.stanMetricsExporter",
+            ),
+            (&self.image_nats, "--image-nats", "images.nats"),
+            (
+                &self.image_jetstream_metrics_exporter,
+                "--image-jetstream-metrics-exporter",
+                "images.jetstreamMetricsExporter",
+            ),
+            (
+                &self.image_config_reloader,
+                "--image-config-reloader",
+                "images.configReloader",
+            ),
+            (
+                &self.cert_not_before,
+                "--cert-not-before",
+                "certificateValidity.notBefore",
+            ),
+            (
+                &self.cert_not_after,
+                "--cert-not-after",
+                "certificateValidity.notAfter",
+            ),
+        ] {
+            if let Some(v) = value {
+                push(flag, key, v.clone());
+            }
         }
-        if let Some(t) = &self.cert_not_after {
-            o.certificate_validity.not_after = t.clone();
+        for (k, v) in &self.labels {
+            push("--label", &format!("commonLabels.{k}"), v.clone());
         }
-        o.common_labels.extend(self.labels.iter().cloned());
-        o.common_annotations
-            .extend(self.annotations.iter().cloned());
+        for (k, v) in &self.annotations {
+            push("--annotation", &format!("commonAnnotations.{k}"), v.clone());
+        }
+        if let Some(path) = &self.seed_file {
+            push("--seed-file", "seedFile", path.display().to_string());
+        }
+        for (k, v) in &self.set {
+            push("--set", k, v.clone());
+        }
+        out
+    }
+
+    /// Builds the render options through the one options mapping: the options file first,
+    /// then the flags, then the seed.
+    pub fn to_options(&self) -> Result<RenderOptions, Failure> {
+        let mut o = self.mapped()?;
         // A seed file named in an options file is relative to that file.
-        let seed_file = self.seed_file.clone().or_else(|| {
-            let named = PathBuf::from(o.seed_file.as_ref()?);
+        let from_flags = self.seed_file.is_some() || self.set.iter().any(|(k, _)| k == "seedFile");
+        let seed_file = o.seed_file.as_ref().map(|named| {
+            let named = PathBuf::from(named);
             let base = self.options.as_ref().and_then(|p| p.parent());
-            Some(match base {
-                Some(dir) if named.is_relative() => dir.join(named),
+            match base {
+                Some(dir) if named.is_relative() && !from_flags => dir.join(named),
                 _ => named,
-            })
+            }
         });
-        o.seed = load_seed(seed_file.as_deref(), std::env::var_os(SEED_ENV))?;
+        let env = std::env::var_os(SEED_ENV);
+        o.seed = seed::read(
+            seed_file.as_deref(),
+            env.as_ref().map(|v| v.as_encoded_bytes()),
+        )
+        .map_err(Failure::Usage)?;
         Ok(o)
     }
-}
 
-/// The seed from a file, else from the environment variable; never echoed.
-pub fn load_seed(
-    file: Option<&Path>,
-    env: Option<std::ffi::OsString>,
-) -> Result<Option<Seed>, Failure> {
-    if let Some(path) = file {
-        let bytes = std::fs::read(path).map_err(|e| {
-            Failure::Usage(format!("cannot read the seed file {}: {e}", path.display()))
-        })?;
-        return Seed::new(bytes)
-            .map(Some)
-            .map_err(|m| Failure::Usage(format!("seed file {}: {m}", path.display())));
-    }
-    match env {
-        Some(v) if !v.is_empty() => Seed::new(v.as_encoded_bytes())
-            .map(Some)
-            .map_err(|m| Failure::Usage(format!("{SEED_ENV}: {m}"))),
-        _ => Ok(None),
+    /// The options file and the flags, through the one options mapping (no seed read).
+    fn mapped(&self) -> Result<RenderOptions, Failure> {
+        let usage = |e: OptionError| {
+            let at = match (&e.origin, e.location) {
+                (Some(o), Some(l)) if e.field != *o => format!("{o}:{l}: "),
+                _ => String::new(),
+            };
+            Failure::Usage(match at.is_empty() {
+                true => format!("invalid render options: {e}"),
+                false => format!("{at}invalid render options: {}: {}", e.field, e.message),
+            })
+        };
+        let mut reader = Reader::<RenderOptions>::new();
+        if let Some(path) = &self.options {
+            let text = read_file(path)?;
+            let (value, origin) =
+                option_map::load(&text, &path.display().to_string()).map_err(usage)?;
+            reader.merge(value, origin).map_err(usage)?;
+        }
+        for (flag, key, value) in self.pairs() {
+            let origin = match flag.as_str() {
+                "--set" => format!("--set {key}"),
+                _ => flag,
+            };
+            reader
+                .set(&key, Raw::Text(value), Origin::named(origin))
+                .map_err(usage)?;
+        }
+        reader.finish().map_err(usage)
     }
 }
 
@@ -255,13 +313,6 @@ fn read_file(path: &Path) -> Result<String, Failure> {
     }
     std::fs::read_to_string(path)
         .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))
-}
-
-fn located(e: &Error) -> String {
-    match e.location() {
-        Some(l) => format!("{l}: {e}"),
-        None => e.to_string(),
-    }
 }
 
 /// How command-line users set what advice asks for.
@@ -491,10 +542,10 @@ fn schema(args: &SchemaArgs) -> Result<(), Failure> {
 /// KRM function mode: ResourceList in, ResourceList out; exit 1 on error results.
 fn krm() -> Result<(), Failure> {
     let input = read_file(Path::new("-"))?;
-    let env = eventbus_gen::function::Environment {
+    let env = eventbus_gen::frontend::function::Environment {
         seed: std::env::var_os(SEED_ENV).map(|v| v.into_encoded_bytes()),
     };
-    let outcome = eventbus_gen::function::run(&input, &env);
+    let outcome = eventbus_gen::frontend::function::run(&input, &env);
     {
         let stderr = std::io::stderr();
         let mut w = stderr.lock();
@@ -507,5 +558,71 @@ fn krm() -> Result<(), Failure> {
         Ok(())
     } else {
         Err(Failure::Invalid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use eventbus_gen::frontend::options::{expected, samples};
+
+    fn options(args: &[&str]) -> RenderOptions {
+        let mut all = vec!["eventbus-gen", "render", "bus.yaml"];
+        all.extend(args);
+        match Cli::try_parse_from(all).unwrap().command {
+            Some(Command::Render(r)) => match r.options.mapped() {
+                Ok(o) => o,
+                Err(Failure::Usage(m)) => panic!("{args:?}: {m}"),
+                Err(Failure::Invalid) => panic!("{args:?}"),
+            },
+            _ => unreachable!(),
+        }
+    }
+
+    /// Every option of the schema is reachable with `--set`.
+    #[test]
+    fn every_option_is_reachable_with_set() {
+        for (key, text, value) in samples() {
+            let pair = format!("{key}={text}");
+            assert_eq!(options(&["--set", &pair]), expected(&key, &value), "{key}");
+        }
+    }
+
+    /// The named flags set the keys they are documented to set.
+    #[test]
+    fn named_flags_map_onto_option_keys() {
+        let o = options(&[
+            "--namespace=ev",
+            "--no-pdb",
+            "--no-metrics",
+            "--no-companion",
+            "--allow-unknown-fields",
+            "--random-tokens",
+            "--image-nats=n:1",
+            "--image-nats-streaming=s:1",
+            "--image-stan-metrics-exporter=e:1",
+            "--image-jetstream-metrics-exporter=j:1",
+            "--image-config-reloader=r:1",
+            "--cert-not-before=2030-01-01T00:00:00Z",
+            "--cert-not-after=2040-01-01T00:00:00Z",
+            "--label=team=a",
+            "--annotation=note=b",
+            "--seed-file=seed.txt",
+        ]);
+        let want: RenderOptions = serde_json::from_value(serde_json::json!({
+            "namespace": "ev", "podDisruptionBudget": false, "metrics": false,
+            "companion": false, "allowUnknownFields": true, "randomTokens": true,
+            "images": {"nats": "n:1", "natsStreaming": "s:1", "stanMetricsExporter": "e:1",
+                       "jetstreamMetricsExporter": "j:1", "configReloader": "r:1"},
+            "certificateValidity": {"notBefore": "2030-01-01T00:00:00Z",
+                                    "notAfter": "2040-01-01T00:00:00Z"},
+            "commonLabels": {"team": "a"}, "commonAnnotations": {"note": "b"},
+            "seedFile": "seed.txt"
+        }))
+        .unwrap();
+        assert_eq!(o, want);
+        // --set applies after the named flags.
+        assert!(options(&["--no-metrics", "--set", "metrics=true"]).metrics);
     }
 }

@@ -1,0 +1,491 @@
+//! The Argo CD config management plugin (CMP) front end: `generate` and `discover` over the
+//! source directory of an Application.
+//!
+//! Argo CD runs the plugin in a private copy of the repository, with the working directory set
+//! to the Application's path, and hands it everything through the environment:
+//!
+//! - plugin parameters as `ARGOCD_APP_PARAMETERS` (a JSON list of `{name, string|array|map}`)
+//!   and as `PARAM_<NAME>[_<i>|_<KEY>]` variables;
+//! - the Application's `plugin.env` entries as `ARGOCD_ENV_<NAME>`;
+//! - facts about the Application (`ARGOCD_APP_NAMESPACE`, the destination namespace, is the one
+//!   read here).
+//!
+//! Parameter names are the keys of the one options mapping ([`crate::frontend::options`]): the
+//! camelCase field names of [`RenderOptions`], dotted for nested ones (`images.nats`), the same
+//! keys as the options file and the KRM config, plus the few in [`SourceParams`]. A field added
+//! to `RenderOptions` becomes a parameter with no change here; top-level names compare ignoring
+//! case and punctuation, so `ARGOCD_ENV_POD_DISRUPTION_BUDGET` sets `podDisruptionBudget`.
+//!
+//! The jobs are split: [`params`] reads the parameters and the seed, `announce` lists them for
+//! the UI, `files` chooses and reads the files, `report` words errors for Argo CD users.
+//!
+//! Generation is safe by default: any problem, or a folder without an `EventBus`, is a
+//! [`Failure`] and no manifest at all is produced, because Argo CD would read an empty manifest
+//! set as "delete everything". Tokens are never random here; they come from a Secret in the
+//! folder or from a seed that the plugin's sidecar holds (never from the Application, which
+//! anyone who can read it sees).
+//!
+//! This module reads files under the application directory (and the seed file), but never the
+//! process environment: callers pass the variables in as an [`Env`].
+
+mod announce;
+mod files;
+pub mod params;
+mod report;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::options::RenderOptions;
+use crate::parse::{DocumentKind, document_kind, parse_documents};
+use crate::render::Object;
+use crate::yaml;
+
+pub use crate::frontend::seed::SEED_ENV;
+pub use announce::{Announcement, announcements};
+pub use files::select_files;
+use files::{check_object, load_files};
+use params::{Values, finish, parameters, seed, source_params_lenient, user_env_params};
+use report::{locate_warning, no_bus_message, report, reword};
+
+/// Environment variables as the plugin sees them, by name.
+pub type Env = BTreeMap<String, String>;
+
+/// Argo CD's destination namespace variable; the default namespace of buses.
+pub const APP_NAMESPACE_ENV: &str = "ARGOCD_APP_NAMESPACE";
+/// Argo CD's JSON list of the parameters set in the Application.
+pub const PARAMETERS_ENV: &str = "ARGOCD_APP_PARAMETERS";
+/// Prefix of the Application's `plugin.env` entries.
+pub const USER_ENV_PREFIX: &str = "ARGOCD_ENV_";
+/// Prefix of the per-parameter variables.
+pub const PARAM_ENV_PREFIX: &str = "PARAM_";
+
+/// Variable prefixes whose values the Application controls; a seed is never read from them.
+const APPLICATION_PREFIXES: [&str; 3] = [USER_ENV_PREFIX, PARAM_ENV_PREFIX, "ARGOCD_APP_"];
+
+/// Plugin parameters that choose the input and the seed (the rest are [`RenderOptions`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct SourceParams {
+    /// Also read the YAML and JSON files of subfolders (hidden ones excepted). Default: false.
+    pub recurse: bool,
+    /// Read exactly these files (relative to the application folder), in this order, instead of
+    /// every `*.yaml`, `*.yml` and `*.json` file of the folder.
+    pub files: Vec<String>,
+    /// Name of a variable of the plugin's sidecar that holds the seed.
+    pub seed_env: Option<String>,
+}
+
+/// Everything a `generate` run was told by its environment.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Which files to read.
+    pub source: SourceParams,
+    /// The render options, with the namespace defaulted and the seed loaded.
+    pub options: RenderOptions,
+}
+
+/// Why a run failed. Nothing must be written to stdout then.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    /// What kind of failure.
+    pub kind: FailureKind,
+    /// One line per problem, ready for stderr (no secret is ever in them).
+    pub messages: Vec<String>,
+}
+
+/// The kind of a [`Failure`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FailureKind {
+    /// The folder's documents are invalid, hold no `EventBus`, or lack a token source.
+    Input,
+    /// The plugin's parameters or environment are wrong, or a file cannot be read.
+    Setup,
+}
+
+impl Failure {
+    fn setup(messages: Vec<String>) -> Self {
+        Failure {
+            kind: FailureKind::Setup,
+            messages,
+        }
+    }
+
+    fn input(messages: Vec<String>) -> Self {
+        Failure {
+            kind: FailureKind::Input,
+            messages,
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.messages.join("\n"))
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// A successful `generate`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Generated {
+    /// The manifests: one YAML stream for stdout.
+    pub yaml: String,
+    /// Warnings and a one-line summary, for stderr (Argo CD logs it).
+    pub notes: Vec<String>,
+}
+
+/// Reads the plugin parameters, `ARGOCD_ENV_*` variables and the seed.
+///
+/// Precedence, lowest first: defaults, `ARGOCD_ENV_*`, then the parameters (taken from
+/// `ARGOCD_APP_PARAMETERS` when Argo CD set it, else from the `PARAM_*` variables). The
+/// namespace defaults to `ARGOCD_APP_NAMESPACE`. `dir` is the application folder; a seed file
+/// inside it is refused.
+pub fn settings(dir: &Path, env: &Env) -> Result<Settings, Failure> {
+    let mut problems = Vec::new();
+    let mut values = Values::default();
+    for param in user_env_params(env) {
+        values.set(param, &mut problems);
+    }
+    match parameters(env) {
+        Ok(params) => {
+            for param in params {
+                values.set(param, &mut problems);
+            }
+        }
+        Err(e) => problems.push(e),
+    }
+    if !problems.is_empty() {
+        return Err(Failure::setup(problems));
+    }
+    let source: SourceParams = finish(values.source)?;
+    let mut options: RenderOptions = finish(values.options)?;
+    if options.namespace.is_none() {
+        options.namespace = env
+            .get(APP_NAMESPACE_ENV)
+            .filter(|ns| !ns.is_empty())
+            .cloned();
+    }
+    if options.random_tokens {
+        return Err(Failure::setup(vec![
+            "randomTokens is refused under Argo CD: every render (each refresh, commit or cache \
+             expiry) would draw new tokens and restart the bus and its clients. Keep the bus's \
+             Secrets in the folder, or give the plugin a seed (see seedFile and seedEnv)"
+                .to_owned(),
+        ]));
+    }
+    if !source.files.is_empty() && source.recurse {
+        return Err(Failure::setup(vec![
+            "set either files or recurse, not both".to_owned(),
+        ]));
+    }
+    options.seed = seed(dir, &options, &source, env).map_err(|m| Failure::setup(vec![m]))?;
+    Ok(Settings { source, options })
+}
+
+/// Renders the `EventBus` documents of the application folder `dir` and passes every other
+/// Kubernetes document through, as one YAML stream.
+///
+/// Output order follows the files (sorted paths, or the `files` parameter's order) and the
+/// documents in them; each `EventBus` is replaced by its rendered objects. A Secret of the
+/// folder that a bus renders again (its existing tokens) is replaced by the rendered one.
+pub fn generate(dir: &Path, env: &Env) -> Result<Generated, Failure> {
+    let settings = settings(dir, env)?;
+    let options = &settings.options;
+    let files = select_files(dir, &settings.source).map_err(|m| Failure::setup(vec![m]))?;
+    let inputs = load_files(dir, &files)?;
+    if inputs.iter().all(|i| i.docs.is_empty()) {
+        return Err(Failure::input(vec![no_bus_message(&files)]));
+    }
+    let mut docs = Vec::new();
+    let mut problems = Vec::new();
+    for input in &inputs {
+        for doc in &input.docs {
+            if let Err(m) = check_object(&doc.value) {
+                problems.push(format!("{}: error: {m}", input.at(doc.start)));
+            }
+            docs.push(doc.clone());
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Failure::input(problems));
+    }
+    let parsed = parse_documents(&docs, options, true)
+        .map_err(|e| report(&inputs, &reword(e, &|_| None)))?;
+    if parsed.buses.is_empty() {
+        return Err(Failure::input(vec![no_bus_message(&files)]));
+    }
+    let rendered = crate::validate::validate(&parsed, options)
+        .and_then(|plans| crate::render::render(&plans, &parsed, options))
+        .map_err(|e| {
+            let bus = |d: usize| parsed.buses.iter().find(|b| b.document == d);
+            report(&inputs, &reword(e, &bus))
+        })?;
+
+    let default_ns = options.namespace.clone().unwrap_or_default();
+    let mut owners: BTreeMap<(&str, &str, &str), &str> = BTreeMap::new();
+    for bus in &rendered.buses {
+        for o in &bus.objects {
+            let ns = o.metadata().namespace.as_deref().unwrap_or(&default_ns);
+            owners.insert((o.kind(), ns, o.name()), &bus.name);
+        }
+    }
+    let by_document: BTreeMap<usize, &crate::render::RenderedBus> =
+        rendered.buses.iter().map(|b| (b.document, b)).collect();
+    let mut items = Vec::new();
+    let (mut passed, mut replaced) = (0usize, 0usize);
+    for input in &inputs {
+        for doc in &input.docs {
+            if let Some(bus) = by_document.get(&doc.index) {
+                items.extend(bus.objects.iter().map(Item::Rendered));
+                continue;
+            }
+            let kind = doc.value.get("kind").and_then(Value::as_str).unwrap_or("");
+            let meta = doc.value.get("metadata");
+            let field = |k: &str| meta.and_then(|m| m.get(k)).and_then(Value::as_str);
+            let ns = field("namespace").unwrap_or(&default_ns);
+            let name = field("name").unwrap_or("");
+            match owners.get(&(kind, ns, name)) {
+                Some(_) if document_kind(&doc.value) == DocumentKind::Secret => replaced += 1,
+                Some(bus) => problems.push(format!(
+                    "{}: error: {kind} {ns}/{name} is also rendered for EventBus {bus}; remove \
+                     or rename one of them",
+                    input.at(doc.start)
+                )),
+                None => {
+                    items.push(Item::Passed(&doc.value));
+                    passed += 1;
+                }
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Failure::input(problems));
+    }
+    let yaml =
+        crate::output::to_yaml_stream(&items).map_err(|e| Failure::setup(vec![e.to_string()]))?;
+
+    let mut notes: Vec<String> = rendered
+        .warnings
+        .iter()
+        .map(|w| format!("{}: warning: {w}", locate_warning(&inputs, w)))
+        .collect();
+    let buses = rendered.buses.len();
+    let objects = rendered
+        .buses
+        .iter()
+        .map(|b| b.objects.len())
+        .sum::<usize>();
+    let mut summary = format!(
+        "eventbus-gen: rendered {buses} EventBus{} into {objects} objects, passed {passed} other \
+         document{} through",
+        if buses == 1 { "" } else { "es" },
+        if passed == 1 { "" } else { "s" },
+    );
+    if replaced > 0 {
+        summary.push_str(&format!(
+            ", re-rendered {replaced} bus Secret{} of the folder with {} tokens",
+            if replaced == 1 { "" } else { "s" },
+            if replaced == 1 { "its" } else { "their" },
+        ));
+    }
+    notes.push(summary);
+    Ok(Generated { yaml, notes })
+}
+
+/// The files of the application folder that hold at least one `EventBus` document, as
+/// slash-separated paths relative to `dir`, in reading order. Empty means "not ours".
+///
+/// Honours the `files` and `recurse` parameters when they are readable; files that do not
+/// load are skipped, since discovery only has to recognise a folder.
+pub fn discover(dir: &Path, env: &Env) -> Result<Vec<String>, Failure> {
+    let source = source_params_lenient(env);
+    let files = select_files(dir, &source).map_err(|m| Failure::setup(vec![m]))?;
+    Ok(files
+        .into_iter()
+        .filter(|f| {
+            std::fs::read_to_string(dir.join(f))
+                .ok()
+                .and_then(|text| yaml::load_documents(&text).ok())
+                .is_some_and(|docs| {
+                    docs.iter()
+                        .any(|d| document_kind(&d.value) == DocumentKind::EventBus)
+                })
+        })
+        .collect())
+}
+
+/// An output document: a rendered object, or a document of the folder as read.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Item<'a> {
+    Rendered(&'a Object),
+    Passed(&'a Value),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn env(pairs: &[(&str, &str)]) -> Env {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn here() -> PathBuf {
+        std::env::temp_dir()
+    }
+
+    #[test]
+    fn parameters_map_onto_options_by_name() {
+        let e = env(&[
+            (
+                PARAMETERS_ENV,
+                r#"[{"name":"podDisruptionBudget","string":"false"},
+                    {"name":"commonLabels","map":{"app.kubernetes.io/part-of":"events"}},
+                    {"name":"images","map":{"natsStreaming":"r.example/nats:1"}},
+                    {"name":"files","array":["a.yaml","b/c.yaml"]},
+                    {"name":"namespace","string":""}]"#,
+            ),
+            ("ARGOCD_ENV_METRICS", "no"),
+            ("ARGOCD_ENV_podDisruptionBudget", "true"),
+            (APP_NAMESPACE_ENV, "events"),
+            // Ignored: ARGOCD_APP_PARAMETERS is authoritative.
+            ("PARAM_PODDISRUPTIONBUDGET", "true"),
+        ]);
+        let s = settings(&here(), &e).unwrap();
+        assert!(
+            !s.options.pod_disruption_budget,
+            "parameters beat ARGOCD_ENV_"
+        );
+        assert!(!s.options.metrics);
+        assert_eq!(
+            s.options
+                .common_labels
+                .get("app.kubernetes.io/part-of")
+                .map(String::as_str),
+            Some("events")
+        );
+        assert_eq!(
+            s.options.images.nats_streaming.as_deref(),
+            Some("r.example/nats:1")
+        );
+        assert_eq!(s.options.namespace.as_deref(), Some("events"));
+        assert_eq!(s.source.files, ["a.yaml", "b/c.yaml"]);
+    }
+
+    #[test]
+    fn param_variables_are_read_without_the_json_list() {
+        let e = env(&[
+            ("PARAM_COMPANION", "false"),
+            ("PARAM_FILES_1", "second.yaml"),
+            ("PARAM_FILES_0", "first.yaml"),
+            ("PARAM_COMMONANNOTATIONS", "{team: a, tier: \"1\"}"),
+            ("PARAM_NAMESPACE", "ns1"),
+        ]);
+        let s = settings(&here(), &e).unwrap();
+        assert!(!s.options.companion);
+        assert_eq!(s.source.files, ["first.yaml", "second.yaml"]);
+        assert_eq!(
+            s.options.common_annotations.get("tier").map(String::as_str),
+            Some("1")
+        );
+        assert_eq!(s.options.namespace.as_deref(), Some("ns1"));
+
+        let lossy = settings(&here(), &env(&[("PARAM_COMMONLABELS_TEAM", "a")])).unwrap_err();
+        assert!(
+            lossy.messages[0].contains("upper-cases the keys"),
+            "{lossy}"
+        );
+    }
+
+    #[test]
+    fn bad_parameters_are_named() {
+        let e = env(&[(
+            PARAMETERS_ENV,
+            r#"[{"name":"podDisruptionBugdet","string":"false"},{"name":"metrics","string":"maybe"}]"#,
+        )]);
+        let f = settings(&here(), &e).unwrap_err();
+        assert_eq!(f.kind, FailureKind::Setup);
+        assert!(
+            f.messages[0].starts_with("parameter \"podDisruptionBugdet\": unknown parameter"),
+            "{f}"
+        );
+        assert!(f.messages[0].contains("podDisruptionBudget"), "{f}");
+        assert!(f.messages[1].contains("metrics"), "{f}");
+        assert!(settings(&here(), &env(&[("ARGOCD_ENV_NAMESPCE", "x")])).is_err());
+        assert!(settings(&here(), &env(&[(PARAMETERS_ENV, "{")])).is_err());
+        assert!(settings(&here(), &env(&[(PARAMETERS_ENV, "null")])).is_ok());
+    }
+
+    #[test]
+    fn random_tokens_and_application_seeds_are_refused() {
+        let f = settings(&here(), &env(&[("PARAM_RANDOMTOKENS", "true")])).unwrap_err();
+        assert!(f.messages[0].starts_with("randomTokens is refused"), "{f}");
+        let f = settings(
+            &here(),
+            &env(&[
+                ("PARAM_SEEDENV", "ARGOCD_ENV_SEED"),
+                ("ARGOCD_ENV_SEED", "0123456789abcdef0"),
+            ]),
+        );
+        // ARGOCD_ENV_SEED is itself an unknown parameter, and the seed source is refused.
+        assert!(f.is_err());
+        let f = settings(&here(), &env(&[("PARAM_SEEDENV", "PARAM_X_SEED")])).unwrap_err();
+        assert!(
+            f.messages
+                .iter()
+                .any(|m| m.contains("come from the Application")),
+            "{f}"
+        );
+        let f = settings(&here(), &env(&[("PARAM_SEEDFILE", "seed.txt")])).unwrap_err();
+        assert!(f.messages[0].contains("absolute path"), "{f}");
+    }
+
+    #[test]
+    fn seed_sources() {
+        let s = settings(&here(), &env(&[(SEED_ENV, "0123456789abcdef-x")])).unwrap();
+        assert!(s.options.seed.is_some());
+        let s = settings(
+            &here(),
+            &env(&[
+                ("PARAM_SEEDENV", "TEAM_SEED"),
+                ("TEAM_SEED", "0123456789abcdef-y"),
+            ]),
+        )
+        .unwrap();
+        assert!(s.options.seed.is_some());
+        let f = settings(&here(), &env(&[("PARAM_SEEDENV", "TEAM_SEED")])).unwrap_err();
+        assert!(f.messages[0].contains("no such variable"), "{f}");
+        let f = settings(&here(), &env(&[(SEED_ENV, "short-seed-xyz")])).unwrap_err();
+        assert!(
+            !f.messages[0].contains("short-seed-xyz"),
+            "the seed is never shown"
+        );
+    }
+
+    #[test]
+    fn every_parameter_is_announced_with_text() {
+        let a = announcements();
+        for p in &a {
+            assert!(
+                !p.title.is_empty() && !p.tooltip.is_empty(),
+                "describe() lacks {}",
+                p.name
+            );
+        }
+        let names: Vec<&str> = a.iter().map(|p| p.name.as_str()).collect();
+        assert!(names.contains(&"podDisruptionBudget") && names.contains(&"files"));
+        assert!(!names.contains(&"randomTokens"));
+    }
+}

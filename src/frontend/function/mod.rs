@@ -1,0 +1,407 @@
+//! eventbus-gen as a KRM function for kpt and kustomize.
+//!
+//! [`run`] takes the text of a [`ResourceList`] and returns the ResourceList to print, the lines
+//! for stderr and whether the run succeeded. It works in two modes:
+//!
+//! - **Transformer** (`kpt fn eval`, `kpt fn render`, kustomize `transformers:`): every
+//!   `EventBus` item with a native spec is replaced by its companion exotic bus, and the bus's
+//!   other objects (Service, ConfigMap, Secrets, StatefulSet, PodDisruptionBudget) are added to
+//!   the item list, or updated in place when they are already there. A native bus marked
+//!   `config.kubernetes.io/local-config: "true"` is kept as the editable source and its objects,
+//!   the companion included, are upserted instead. Every other item passes through untouched.
+//!   Options come from the functionConfig: a `ConfigMap` whose `data` holds the option keys as
+//!   strings, or an [`EventBusRenderOptions`](CONFIG_KIND) resource whose `spec` holds them.
+//! - **Generator** (kustomize `generators:`): the functionConfig is itself an `EventBus`. Its
+//!   objects are appended; options may ride on it in the [`OPTIONS_ANNOTATION`] annotation. The
+//!   copy of the config that kustomize puts in `items` is left out of the output.
+//!
+//! Tokens are kept from the bus's Secrets when the items hold them; otherwise they are derived
+//! from the seed (the `seedFile` option or the `EVENTBUS_GEN_SEED` environment variable), or
+//! drawn at random when `randomTokens` is set. Without any of these the run fails with an error
+//! result that says so.
+//!
+//! On any error the output items are the input items, unchanged, and [`Outcome::success`] is
+//! false. Output is deterministic, and running the function on its own output changes nothing.
+
+mod config;
+mod results;
+mod upsert;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::error::Location;
+use crate::frontend::seed;
+use crate::krm::{self, ObjectKey, ResourceList, ResultItem, annotations};
+use crate::options::{RenderOptions, Seed};
+use crate::parse::{DocumentKind, document_kind};
+use crate::render::COMPANION_ANNOTATION;
+use crate::yaml::{self, Document, Schema};
+
+pub use config::{CONFIG_API_VERSION, CONFIG_KIND, OPTIONS_ANNOTATION};
+pub use seed::SEED_ENV;
+
+/// Folder, relative to the folder of a bus's file, that receives its new objects:
+/// `rendered/<namespace>/eventbus-<name>.yaml`.
+pub const RENDERED_DIR: &str = "rendered";
+
+/// What the function may read besides stdin.
+#[derive(Clone, Debug, Default)]
+pub struct Environment {
+    /// The value of `EVENTBUS_GEN_SEED`, when set.
+    pub seed: Option<Vec<u8>>,
+}
+
+/// The result of one run.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// The ResourceList to print on stdout (block YAML).
+    pub stdout: String,
+    /// Lines for stderr: one per error or warning result, then a summary on failure.
+    pub stderr: Vec<String>,
+    /// False when an error result was produced; the process must then exit 1.
+    pub success: bool,
+}
+
+/// Runs the function on the text of a ResourceList (YAML or JSON).
+pub fn run(input: &str, env: &Environment) -> Outcome {
+    let list = match read_list(input) {
+        Ok(list) => list,
+        Err(message) => return fatal(message),
+    };
+    let mut stderr = Vec::new();
+    if !list.has_known_api_version() {
+        stderr.push(format!(
+            "eventbus-gen: warning: unexpected ResourceList apiVersion \"{}\"; answering with {}",
+            list.api_version,
+            krm::API_VERSION
+        ));
+    }
+    let (items, results) = match process(&list, env) {
+        Ok(done) => (done.items, done.results),
+        Err(results) => (list.items.clone(), results),
+    };
+    let success = !results.iter().any(|r| r.severity == krm::Severity::Error);
+    for r in &results {
+        if r.severity != krm::Severity::Info {
+            stderr.push(format!("eventbus-gen: {}", r.summary()));
+        }
+    }
+    let errors = results
+        .iter()
+        .filter(|r| r.severity == krm::Severity::Error)
+        .count();
+    if !success {
+        stderr.push(format!(
+            "eventbus-gen: {errors} error{} found; the items were left unchanged",
+            if errors == 1 { "" } else { "s" }
+        ));
+    }
+    let out = ResourceList {
+        api_version: if list.has_known_api_version() {
+            list.api_version.clone()
+        } else {
+            krm::API_VERSION.to_owned()
+        },
+        kind: krm::KIND.to_owned(),
+        items,
+        function_config: list.function_config.clone(),
+        // Results describe this run only; those of an earlier run are not carried along.
+        results,
+    };
+    match crate::output::to_yaml(&out) {
+        Ok(stdout) => Outcome {
+            stdout,
+            stderr,
+            success,
+        },
+        Err(e) => fatal(e.to_string()),
+    }
+}
+
+fn read_list(input: &str) -> Result<ResourceList, String> {
+    let mut docs =
+        yaml::load_documents_with(input, Schema::Kyaml).map_err(|e| match e.location() {
+            Some(l) => format!("stdin:{l}: {e}"),
+            None => format!("stdin: {e}"),
+        })?;
+    if docs.len() != 1 {
+        return Err(format!(
+            "expected one ResourceList document on stdin, found {} documents",
+            docs.len()
+        ));
+    }
+    ResourceList::from_value(docs.remove(0).value).map_err(|e| e.to_string())
+}
+
+/// A failure before any item could be read: an empty ResourceList with one error result.
+fn fatal(message: String) -> Outcome {
+    let mut list = ResourceList::new(Vec::new());
+    list.results.push(ResultItem::error(message.clone()));
+    let stdout = crate::output::to_yaml(&list).unwrap_or_default();
+    Outcome {
+        stdout,
+        stderr: vec![format!("eventbus-gen: error: {message}")],
+        success: false,
+    }
+}
+
+struct Done {
+    items: Vec<Value>,
+    results: Vec<ResultItem>,
+}
+
+fn process(list: &ResourceList, env: &Environment) -> Result<Done, Vec<ResultItem>> {
+    let fc = list
+        .function_config
+        .as_ref()
+        .filter(|c| !krm::is_placeholder_config(c));
+    let generator = fc.is_some_and(|c| document_kind(c) == DocumentKind::EventBus);
+    let (mut options, source) = config::read(fc, generator)?;
+    options.seed = read_seed(&options, env)
+        .map_err(|m| vec![source.result(ResultItem::error(m), "seedFile")])?;
+    // Secret items are read as the command line reads Secret documents: one that does not
+    // parse is an error result, not a Secret silently left out (and then replaced).
+    let mut unreadable = Vec::new();
+    for item in list
+        .items
+        .iter()
+        .filter(|i| document_kind(i) == DocumentKind::Secret)
+    {
+        match crate::parse::read_secret(item) {
+            Ok(secret) => options.existing_secrets.push(secret),
+            Err(e) => unreadable.push(ResultItem::error(e.message).for_item(item).at_field(e.path)),
+        }
+    }
+    if !unreadable.is_empty() {
+        return Err(unreadable);
+    }
+
+    // The buses to render, each as a document whose index is its position in `items` (the
+    // generator's config comes last, past the items).
+    let config_index = list.items.len();
+    let source_of = |index: usize| -> &Value {
+        if index == config_index {
+            fc.expect("only a generator has a config bus")
+        } else {
+            &list.items[index]
+        }
+    };
+    let mut docs = Vec::new();
+    let mut dropped = BTreeSet::new();
+    for (index, item) in list.items.iter().enumerate() {
+        if document_kind(item) != DocumentKind::EventBus {
+            continue;
+        }
+        if generator && fc.is_some_and(|c| is_config_copy(item, c)) {
+            dropped.insert(index);
+        } else if !is_companion(item) && !is_exotic(item) {
+            docs.push(bus_document(item, index));
+        }
+    }
+    if let Some(c) = fc.filter(|_| generator) {
+        docs.push(bus_document(c, config_index));
+    }
+
+    let rendered = crate::parse::parse_documents(&docs, &options, true)
+        .and_then(|parsed| {
+            let plans = crate::validate(&parsed, &options)?;
+            crate::render(&plans, &parsed, &options)
+        })
+        .map_err(|errors| {
+            errors
+                .0
+                .iter()
+                .map(|e| results::error(e, &source, &source_of))
+                .collect::<Vec<_>>()
+        })?;
+
+    let mut results: Vec<ResultItem> = rendered
+        .warnings
+        .iter()
+        .map(|w| results::warning(w, &source, &source_of))
+        .collect();
+
+    // Assemble the output: input order, rendered objects upserted, new ones appended.
+    let mut upsert = upsert::Upsert::new(&list.items, dropped);
+    for bus in &rendered.buses {
+        let src = source_of(bus.document);
+        let keep_source = bus.document == config_index || krm::is_local_config(src);
+        let result = upsert
+            .bus(bus, src, bus.document, keep_source)
+            .map_err(|m| vec![ResultItem::error(m)])?;
+        results.push(result);
+    }
+    if rendered.buses.is_empty() {
+        results.push(ResultItem::info(format!(
+            "no EventBus with a native spec among {} items; nothing to render, items passed through unchanged",
+            list.items.len()
+        )));
+    }
+    Ok(Done {
+        items: upsert.finish(),
+        results,
+    })
+}
+
+/// The seed: from the `seedFile` option, else from the environment.
+fn read_seed(options: &RenderOptions, env: &Environment) -> Result<Option<Seed>, String> {
+    seed::read(
+        options.seed_file.as_deref().map(Path::new),
+        env.seed.as_deref(),
+    )
+}
+
+/// The bus as the library reads it: orchestrator annotations and our options annotation
+/// removed, so they never reach the rendered objects.
+fn bus_document(item: &Value, index: usize) -> Document {
+    let mut value = item.clone();
+    let keys: Vec<String> = krm::annotations_of(item)
+        .map(|a| {
+            a.keys()
+                .filter(|k| annotations::is_orchestrator(k) || *k == OPTIONS_ANNOTATION)
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    for k in keys {
+        krm::remove_annotation(&mut value, &k);
+    }
+    Document {
+        index,
+        value,
+        locations: BTreeMap::new(),
+        start: Location { line: 1, column: 1 },
+    }
+}
+
+/// True for a companion bus that eventbus-gen rendered.
+fn is_companion(item: &Value) -> bool {
+    krm::annotation(item, COMPANION_ANNOTATION) == Some("true")
+}
+
+/// An exotic bus (nats.exotic, jetstreamExotic, kafka) has nothing to render: it passes through.
+fn is_exotic(item: &Value) -> bool {
+    let Some(spec) = item.get("spec") else {
+        return false;
+    };
+    let native = spec.pointer("/nats/native").is_some() || spec.get("jetstream").is_some();
+    let exotic = spec.pointer("/nats/exotic").is_some()
+        || spec.get("jetstreamExotic").is_some()
+        || spec.get("kafka").is_some();
+    exotic && !native
+}
+
+/// The copy of a generator's config that kustomize puts in `items`: same identity, still
+/// carrying the function annotation, and not read from a file.
+fn is_config_copy(item: &Value, config: &Value) -> bool {
+    ObjectKey::of(item) == ObjectKey::of(config)
+        && krm::annotation(item, annotations::FUNCTION).is_some()
+        && krm::file_of(item).is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Map, json};
+
+    fn list_with(items: Vec<Value>, config: Option<Value>) -> String {
+        let mut list = ResourceList::new(items);
+        list.function_config = config;
+        serde_json::to_string(&list).unwrap()
+    }
+
+    #[test]
+    fn passthrough_strings_keep_their_meaning_for_yaml_1_1_and_1_2_readers() {
+        let tricky = [
+            "yes",
+            "No",
+            "on",
+            "OFF",
+            "y",
+            "n",
+            "true",
+            "False",
+            "null",
+            "~",
+            "",
+            "0755",
+            "0x1F",
+            "1e3",
+            "1_000",
+            ".inf",
+            "-.NaN",
+            "2024-01-01",
+            "1:20",
+            "<<",
+            "=",
+            "12",
+            "-3.5",
+            "a: b",
+            "- x",
+            "#c",
+            "line\nbreak\n",
+            "  lead",
+            "trail ",
+            "tab\tin",
+            "\"q\"",
+            "'s'",
+            "ünï",
+            "multi\n\nblank\n\n",
+        ];
+        let data: Map<String, Value> = tricky
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (format!("k{i}"), Value::String((*s).to_owned())))
+            .collect();
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "c", "annotations": {"x": "on"}}, "data": data});
+        let out = run(&list_with(vec![cm.clone()], None), &Environment::default());
+        assert!(out.success, "{:?}", out.stderr);
+        for schema in [Schema::Kubectl, Schema::Kyaml] {
+            let doc = yaml::load_documents_with(&out.stdout, schema)
+                .unwrap()
+                .remove(0);
+            assert_eq!(doc.value["items"][0], cm, "{schema:?}\n{}", out.stdout);
+        }
+    }
+
+    #[test]
+    fn exotic_buses_pass_through() {
+        let exotic = json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "EventBus",
+            "metadata": {"name": "ext", "namespace": "ev"},
+            "spec": {"nats": {"exotic": {"url": "nats://x:4222", "clusterID": "c"}}}});
+        let out = run(
+            &list_with(vec![exotic.clone()], None),
+            &Environment::default(),
+        );
+        assert!(out.success, "{:?}", out.stderr);
+        let doc = yaml::load_documents_with(&out.stdout, Schema::Kyaml)
+            .unwrap()
+            .remove(0);
+        assert_eq!(doc.value["items"], json!([exotic]));
+        assert!(
+            doc.value["results"][0]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("no EventBus with a native spec")
+        );
+    }
+
+    #[test]
+    fn a_short_seed_is_an_error_that_does_not_show_it() {
+        let bus = json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "EventBus",
+            "metadata": {"name": "b", "namespace": "ev"}, "spec": {"nats": {"native": {}}}});
+        let env = Environment {
+            seed: Some(b"tiny-secret".to_vec()),
+        };
+        let out = run(&list_with(vec![bus], None), &env);
+        assert!(!out.success);
+        assert!(
+            !out.stdout.contains("tiny-secret") && !out.stderr.concat().contains("tiny-secret")
+        );
+        assert!(out.stderr[0].contains(SEED_ENV));
+    }
+}

@@ -1,0 +1,249 @@
+//! Update in place: the rendered objects of each bus replace the items they match, new ones
+//! are appended to the bus's file, and objects the bus no longer renders leave it.
+//!
+//! Items are indexed once by identity and by file, so the cost is linear in the number of
+//! items and rendered objects.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde_json::Value;
+
+use super::{COMPANION_ANNOTATION, RENDERED_DIR, is_companion};
+use crate::krm::{self, File, ObjectKey, ResultItem, annotations};
+use crate::render::RenderedBus;
+
+/// The items of the ResourceList, indexed for update in place.
+pub(super) struct Upsert<'a> {
+    items: &'a [Value],
+    /// The output slot of each input item; `None` once removed.
+    slots: Vec<Option<Value>>,
+    /// Items by identity, in input order.
+    by_key: HashMap<ObjectKey, Vec<usize>>,
+    /// Items by file path, in input order.
+    by_file: HashMap<String, Vec<usize>>,
+    /// Items already updated by a rendered object.
+    claimed: BTreeSet<usize>,
+    /// Items left out of the output from the start (a generator's config copy).
+    dropped: BTreeSet<usize>,
+    files: FileIndex,
+    appended: Vec<Value>,
+}
+
+impl<'a> Upsert<'a> {
+    /// Starts from `items`, less the `dropped` ones.
+    pub(super) fn new(items: &'a [Value], dropped: BTreeSet<usize>) -> Self {
+        let mut by_key: HashMap<ObjectKey, Vec<usize>> = HashMap::new();
+        let mut by_file: HashMap<String, Vec<usize>> = HashMap::new();
+        for (j, item) in items.iter().enumerate() {
+            if let Some(k) = ObjectKey::of(item) {
+                by_key.entry(k).or_default().push(j);
+            }
+            if let Some(f) = krm::file_of(item) {
+                by_file.entry(f.path).or_default().push(j);
+            }
+        }
+        let slots = items
+            .iter()
+            .enumerate()
+            .map(|(j, item)| (!dropped.contains(&j)).then(|| item.clone()))
+            .collect();
+        Upsert {
+            items,
+            slots,
+            by_key,
+            by_file,
+            claimed: BTreeSet::new(),
+            dropped,
+            files: FileIndex::new(items),
+            appended: Vec::new(),
+        }
+    }
+
+    /// Puts the objects of `bus`, rendered from `src` (item `src_index`, or a generator's
+    /// config past the items), into the output and says what changed.
+    pub(super) fn bus(
+        &mut self,
+        bus: &RenderedBus,
+        src: &Value,
+        src_index: usize,
+        keep_source: bool,
+    ) -> Result<ResultItem, String> {
+        let dir = krm::file_of(src)
+            .map(|f| parent_dir(&f.path).to_owned())
+            .unwrap_or_default();
+        let namespace = if bus.namespace.is_empty() {
+            "_"
+        } else {
+            &bus.namespace
+        };
+        let target = join_path(
+            &dir,
+            &format!("{RENDERED_DIR}/{namespace}/eventbus-{}.yaml", bus.name),
+        );
+        if !keep_source && let Some(slot) = self.slots.get_mut(src_index) {
+            *slot = None;
+        }
+        let (mut added, mut updated, mut replaced) = (0, 0, false);
+        for object in &bus.objects {
+            let mut value = serde_json::to_value(object)
+                .map_err(|e| format!("cannot serialize a rendered object: {e}"))?;
+            let companion = is_companion(&value);
+            let existing = ObjectKey::of(&value).and_then(|k| {
+                self.by_key.get(&k)?.iter().copied().find(|&j| {
+                    j != src_index
+                        && !self.claimed.contains(&j)
+                        && !self.dropped.contains(&j)
+                        && (!companion || is_companion(&self.items[j]))
+                })
+            });
+            if let Some(j) = existing {
+                self.claimed.insert(j);
+                copy_orchestrator_annotations(&self.items[j], &mut value, true);
+                self.slots[j] = Some(value);
+                updated += 1;
+            } else if companion && !keep_source {
+                // The companion takes the place (file, index, ids) of the bus it replaces.
+                copy_orchestrator_annotations(src, &mut value, false);
+                self.slots[src_index] = Some(value);
+                replaced = true;
+            } else {
+                krm::set_file(&mut value, &self.files.next(&target));
+                self.appended.push(value);
+                added += 1;
+            }
+        }
+        // Objects rendered earlier into this bus's file that this render no longer makes (a
+        // PodDisruptionBudget turned off, say) are removed, so that options converge.
+        let mut removed = 0;
+        for &j in self.by_file.get(&target).map_or(&[][..], Vec::as_slice) {
+            if j != src_index
+                && !self.claimed.contains(&j)
+                && self.slots[j].is_some()
+                && rendered_for(&self.items[j], &bus.name)
+            {
+                self.slots[j] = None;
+                removed += 1;
+            }
+        }
+        Ok(ResultItem::info(format!(
+            "rendered EventBus {}/{} into {} objects: {added} added to {target}, {updated} updated in place{}{}",
+            bus.namespace,
+            bus.name,
+            bus.objects.len(),
+            if removed > 0 {
+                format!(", {removed} no longer rendered removed")
+            } else {
+                String::new()
+            },
+            if replaced {
+                ", and the companion exotic bus replaces the native spec"
+            } else {
+                ""
+            }
+        ))
+        .for_item(src))
+    }
+
+    /// The output items: the input's, updated in place, then the new ones.
+    pub(super) fn finish(self) -> Vec<Value> {
+        let mut items: Vec<Value> = self.slots.into_iter().flatten().collect();
+        items.extend(self.appended);
+        items
+    }
+}
+
+/// Copies the orchestrator annotations of `from` onto `to`. Without `all`, the ones that must
+/// not spread (`local-config`, `function`) are left out.
+fn copy_orchestrator_annotations(from: &Value, to: &mut Value, all: bool) {
+    let Some(anns) = krm::annotations_of(from) else {
+        return;
+    };
+    for (k, v) in anns {
+        let skip = !all && (k == annotations::LOCAL_CONFIG || k == annotations::FUNCTION);
+        if annotations::is_orchestrator(k)
+            && !skip
+            && let Some(v) = v.as_str()
+        {
+            krm::set_annotation(to, k, v);
+        }
+    }
+}
+
+/// True for an object eventbus-gen renders for bus `name`: labelled by the controller for it,
+/// or its companion.
+fn rendered_for(item: &Value, name: &str) -> bool {
+    let labels = &item["metadata"]["labels"];
+    let labelled = labels[crate::names::LABEL_CONTROLLER] == crate::names::CONTROLLER_NAME
+        && labels[crate::names::LABEL_EVENTBUS_NAME] == name;
+    let companion = krm::annotation(item, COMPANION_ANNOTATION) == Some("true")
+        && item.pointer("/metadata/name") == Some(&Value::from(name));
+    labelled || companion
+}
+
+fn parent_dir(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+fn join_path(dir: &str, rest: &str) -> String {
+    if dir.is_empty() || dir == "." {
+        rest.to_owned()
+    } else {
+        format!("{dir}/{rest}")
+    }
+}
+
+/// The (path, index) pairs in use, to give new objects a free index in their file.
+struct FileIndex {
+    used: BTreeSet<(String, usize)>,
+    /// The lowest index that may be free, by path.
+    next_free: HashMap<String, usize>,
+}
+
+impl FileIndex {
+    fn new(items: &[Value]) -> Self {
+        FileIndex {
+            used: items
+                .iter()
+                .filter_map(krm::file_of)
+                .map(|f| (f.path, f.index))
+                .collect(),
+            next_free: HashMap::new(),
+        }
+    }
+
+    fn next(&mut self, path: &str) -> File {
+        let index = self.next_free.entry(path.to_owned()).or_insert(0);
+        while self.used.contains(&(path.to_owned(), *index)) {
+            *index += 1;
+        }
+        self.used.insert((path.to_owned(), *index));
+        File {
+            path: path.to_owned(),
+            index: *index,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn new_objects_take_the_next_free_index_of_their_file() {
+        let taken = json!({"kind": "ConfigMap", "metadata": {"name": "a", "annotations": {
+            "internal.config.kubernetes.io/path": "rendered/ns/eventbus-b.yaml",
+            "internal.config.kubernetes.io/index": "1"}}});
+        let mut files = FileIndex::new(&[taken]);
+        let p = "rendered/ns/eventbus-b.yaml";
+        assert_eq!(files.next(p).index, 0);
+        assert_eq!(files.next(p).index, 2);
+        assert_eq!(files.next(p).index, 3);
+        assert_eq!(files.next("other.yaml").index, 0);
+        assert_eq!(
+            join_path(parent_dir("pkg/sub/bus.yaml"), "r.yaml"),
+            "pkg/sub/r.yaml"
+        );
+        assert_eq!(join_path(parent_dir("bus.yaml"), "r.yaml"), "r.yaml");
+    }
+}
