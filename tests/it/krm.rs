@@ -704,3 +704,65 @@ fn kpt_fails_on_a_bad_spec_shows_the_error_and_leaves_the_files_unchanged() {
     std::fs::remove_dir_all(&dir).unwrap();
     std::fs::remove_dir_all(&results).unwrap();
 }
+
+/// Every option is a `-- KEY=VALUE` pair of `kpt fn eval`, dotted keys included, and a
+/// JetStream bus without a seed is told how to give one in kpt's terms.
+#[test]
+fn kpt_fn_eval_takes_every_option_as_a_key_value_pair() {
+    let dir = package("pairs");
+    let out = kpt()
+        .args(["fn", "eval"])
+        .arg(&dir)
+        .args(["--exec", "eventbus-gen", "--"])
+        .args([
+            "images.natsStreaming=registry.example/nats-streaming:0.25.6",
+            "commonLabels.team=events",
+            "certificateValidity.notAfter=2040-01-01T00:00:00Z",
+        ])
+        .env("EVENTBUS_GEN_SEED", SEED)
+        .output()
+        .unwrap();
+    check(&out);
+    let text =
+        std::fs::read_to_string(dir.join("rendered/argo-events/eventbus-default.yaml")).unwrap();
+    assert!(
+        text.contains("image: registry.example/nats-streaming:0.25.6"),
+        "{text}"
+    );
+    assert!(text.contains("team: events"), "{text}");
+
+    let out = kpt()
+        .args(["fn", "eval"])
+        .arg(&dir)
+        .args(["--exec", "eventbus-gen", "--", "images.natz=x"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(text.contains("did you mean images.nats?"), "{text}");
+
+    // A JetStream bus and no seed: advice in kpt's terms, no command-line flag.
+    std::fs::write(
+        dir.join("eventbus.yaml"),
+        "apiVersion: argoproj.io/v1alpha1\nkind: EventBus\nmetadata:\n  name: js\n  \
+         namespace: argo-events\nspec:\n  jetstream:\n    version: latest\n",
+    )
+    .unwrap();
+    let out = kpt()
+        .args(["fn", "eval"])
+        .arg(&dir)
+        .args(["--exec", "eventbus-gen"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        text.contains("set EVENTBUS_GEN_SEED where kpt or kustomize runs"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("--seed-file") && !text.contains("--random-tokens"),
+        "{text}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
