@@ -282,7 +282,7 @@ fn parse_bus(
         Some(bus) if errors.is_empty() => Ok((bus, warnings)),
         bus => {
             // Rule violations of what did parse, except about the fields dropped for their type.
-            if let Some(Err(more)) = bus.map(|b| crate::validate::validate_bus(&b, options)) {
+            if let Some(Err(more)) = bus.map(|b| crate::validate::validate_bus(&b, options, None)) {
                 let under = |p: &str, d: &str| {
                     p == d || p.starts_with(&format!("{d}.")) || p.starts_with(&format!("{d}["))
                 };

@@ -10,6 +10,7 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
+use crate::certs::Window;
 use crate::error::{Cause, Error, ErrorKind, Errors, Warning};
 use crate::names::{self, MAX_JETSTREAM_NAME, MAX_STAN_NAME};
 use crate::options::RenderOptions;
@@ -31,11 +32,10 @@ pub const MAX_REPLICAS: i32 = 25;
 /// returned together.
 pub fn validate(parsed: &Parsed, options: &RenderOptions) -> Result<Vec<Plan>, Errors> {
     let mut plans = Vec::new();
-    let mut errors = Vec::new();
-    errors.extend(check_options(options));
+    let (mut errors, window) = check_options(options);
     let mut seen: std::collections::BTreeSet<(String, String)> = std::collections::BTreeSet::new();
     for bus in &parsed.buses {
-        match validate_bus(bus, options) {
+        match validate_bus(bus, options, window) {
             Ok(mut plan) => {
                 let key = (plan.namespace.clone(), plan.name.clone());
                 if !seen.insert(key) {
@@ -61,8 +61,9 @@ pub fn validate(parsed: &Parsed, options: &RenderOptions) -> Result<Vec<Plan>, E
     }
 }
 
-/// Checks the options themselves (labels, annotations, images, namespace).
-fn check_options(options: &RenderOptions) -> Vec<Error> {
+/// Checks the options themselves (labels, annotations, images, namespace, certificate window).
+/// Returns the errors and, when it is valid, the certificate window.
+fn check_options(options: &RenderOptions) -> (Vec<Error>, Option<Window>) {
     let mut c = Checker::new(None);
     if let Some(ns) = &options.namespace {
         c.check("options.namespace", values::dns_label(ns));
@@ -132,11 +133,14 @@ fn check_options(options: &RenderOptions) -> Vec<Error> {
         }
     }
     let validity = &options.certificate_validity;
-    c.check(
-        "options.certificateValidity",
-        crate::certs::Window::parse(&validity.not_before, &validity.not_after).map(|_| ()),
-    );
-    c.errors
+    let window = match Window::parse(&validity.not_before, &validity.not_after) {
+        Ok(w) => Some(w),
+        Err(m) => {
+            c.invalid("options.certificateValidity", m);
+            None
+        }
+    };
+    (c.errors, window)
 }
 
 /// Collects errors and warnings for one document.
@@ -409,8 +413,14 @@ macro_rules! pod_fields {
     };
 }
 
-/// Validates one bus.
-pub fn validate_bus(parsed: &ParsedBus, options: &RenderOptions) -> Result<Plan, Vec<Error>> {
+/// Validates one bus. `window` is the certificate window of the options, `None` when it is
+/// invalid: a JetStream bus then gets no plan, and no error of its own either (the options
+/// check reports the window).
+pub fn validate_bus(
+    parsed: &ParsedBus,
+    options: &RenderOptions,
+    window: Option<Window>,
+) -> Result<Plan, Vec<Error>> {
     let bus = &parsed.bus;
     let mut c = Checker::new(Some(parsed));
     let spec = &bus.spec;
@@ -589,15 +599,17 @@ pub fn validate_bus(parsed: &ParsedBus, options: &RenderOptions) -> Result<Plan,
     );
 
     let kind = if let Some(native) = spec.nats.as_ref().and_then(|n| n.native.as_ref()) {
-        PlanKind::Stan(Box::new(stan_plan(&mut c, native, &name, options)))
+        Some(PlanKind::Stan(Box::new(stan_plan(
+            &mut c, native, &name, options,
+        ))))
     } else if let Some(js) = &spec.jetstream {
-        PlanKind::JetStream(Box::new(jetstream_plan(&mut c, js, options)))
+        jetstream_plan(&mut c, js, options, window).map(|js| PlanKind::JetStream(Box::new(js)))
     } else {
         // Only a pass-through bus needs the spec itself; status is never rendered.
-        PlanKind::External(Box::new(EventBus {
+        Some(PlanKind::External(Box::new(EventBus {
             status: None,
             ..bus.clone()
-        }))
+        })))
     };
 
     if !c.errors.is_empty() {
@@ -606,11 +618,18 @@ pub fn validate_bus(parsed: &ParsedBus, options: &RenderOptions) -> Result<Plan,
             .sort_by_key(|e| e.location().map_or((usize::MAX, 0), |l| (l.line, l.column)));
         return Err(c.errors);
     }
+    let Some(kind) = kind else {
+        return Err(Vec::new());
+    };
     Ok(Plan {
         name,
         namespace,
         bus_labels: bus.metadata.labels.clone().unwrap_or_default(),
         bus_annotations: bus.metadata.annotations.clone().unwrap_or_default(),
+        common_labels: options.common_labels.clone(),
+        common_annotations: options.common_annotations.clone(),
+        pod_disruption_budget: options.pod_disruption_budget,
+        companion: options.companion,
         kind,
         warnings: c.warnings,
         document: parsed.document,
@@ -748,11 +767,13 @@ fn stan_plan(
     }
 }
 
+/// The plan of a JetStream bus; `None` (after every check) when there is no certificate window.
 fn jetstream_plan(
     c: &mut Checker<'_>,
     js: &JetStreamBus,
     options: &RenderOptions,
-) -> JetStreamPlan {
+    window: Option<Window>,
+) -> Option<JetStreamPlan> {
     const P: &str = "spec.jetstream";
     let version = js.version.clone().unwrap_or_default();
     let table = options.jetstream_version_table();
@@ -829,7 +850,8 @@ fn jetstream_plan(
             .or_else(|| from_table.cloned())
             .unwrap_or_default()
     };
-    JetStreamPlan {
+    let max_payload = c.size(&format!("{P}.maxPayload"), &js.max_payload, "1MB");
+    Some(JetStreamPlan {
         replicas,
         persistence,
         container_template: js.container_template.clone(),
@@ -850,10 +872,11 @@ fn jetstream_plan(
         start_command: entry.map(|e| e.start_command.clone()).unwrap_or_default(),
         start_args: js.start_args.clone(),
         settings,
-        max_payload: c.size(&format!("{P}.maxPayload"), &js.max_payload, "1MB"),
+        max_payload,
         stream_config,
         version,
-    }
+        certificate_window: window?,
+    })
 }
 
 /// True when a `settings` text sets `store_dir` (any spelling NATS accepts: bare or quoted key,

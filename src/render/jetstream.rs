@@ -63,20 +63,17 @@ pub(crate) fn objects(
     warnings: &mut Vec<Warning>,
 ) -> Result<Vec<Object>, Error> {
     let n = JetStreamNames::new(&plan.name);
-    let data = secret_data(plan, &n, secrets, options, warnings)?;
+    let data = secret_data(plan, js, &n, secrets, options, warnings)?;
     // Unlike NATS Streaming's, these Secrets carry no extra labels and no annotations.
-    let secret =
-        |name, data| common::secret(plan, options, name, &BTreeMap::new(), BTreeMap::new(), data);
+    let secret = |name, data| common::secret(plan, name, &BTreeMap::new(), BTreeMap::new(), data);
     let mut out = vec![
-        Object::Service(service(plan, options, &n)),
-        Object::ConfigMap(config_map(plan, js, options, &n)?),
+        Object::Service(service(plan, js, &n)),
+        Object::ConfigMap(config_map(plan, js, &n)?),
         Object::Secret(secret(n.server_secret(), data.server)),
         Object::Secret(secret(n.client_secret(), data.client)),
-        Object::StatefulSet(stateful_set(plan, js, options, &n)),
+        Object::StatefulSet(stateful_set(plan, js, &n)),
     ];
-    super::push_optional(&mut out, plan, options, n.pdb(), || {
-        companion::jetstream(plan, options, js)
-    });
+    super::push_optional(&mut out, plan, n.pdb(), || companion::jetstream(plan, js));
     Ok(out)
 }
 
@@ -93,6 +90,7 @@ const PATH: &str = "spec.jetstream";
 /// The Secrets' data: kept, derived or random.
 fn secret_data(
     plan: &Plan,
+    js: &JetStreamPlan,
     n: &JetStreamNames,
     secrets: &[&Secret],
     options: &RenderOptions,
@@ -138,12 +136,7 @@ fn secret_data(
         NewSource::Random => Seed::new(credentials::random(43).expose())
             .expect("43 random characters make a valid seed"),
     };
-    let window = Window::parse(
-        &options.certificate_validity.not_before,
-        &options.certificate_validity.not_after,
-    )
-    .map_err(|m| Error::new(ErrorKind::Invalid, "options.certificateValidity", m))?;
-    derived(plan, n, &seed, window)
+    derived(plan, n, &seed, js.certificate_window)
 }
 
 /// Both Secrets as found in the input, data kept byte for byte.
@@ -319,18 +312,17 @@ fn derived(
     })
 }
 
-fn service(plan: &Plan, options: &RenderOptions, n: &JetStreamNames) -> Service {
+fn service(plan: &Plan, js: &JetStreamPlan, n: &JetStreamNames) -> Service {
     let mut ports = vec![
         common::service_port("tcp-client", CLIENT_PORT),
         common::service_port("cluster", CLUSTER_PORT),
     ];
-    if options.metrics {
+    if js.metrics_image.is_some() {
         ports.push(common::service_port("metrics", METRICS_PORT));
     }
     ports.push(common::service_port("monitor", MONITOR_PORT));
     common::headless_service(
         plan,
-        options,
         n.service(),
         &BTreeMap::new(),
         ServiceSpec {
@@ -378,15 +370,9 @@ pub(crate) fn nats_js_conf(plan: &Plan, js: &JetStreamPlan) -> Result<String, Er
     )
 }
 
-fn config_map(
-    plan: &Plan,
-    js: &JetStreamPlan,
-    options: &RenderOptions,
-    n: &JetStreamNames,
-) -> Result<ConfigMap, Error> {
+fn config_map(plan: &Plan, js: &JetStreamPlan, n: &JetStreamNames) -> Result<ConfigMap, Error> {
     Ok(common::config_map(
         plan,
-        options,
         n.config_map(),
         &BTreeMap::new(),
         JETSTREAM_CONFIG_KEY,
@@ -467,12 +453,7 @@ fn main_container(js: &JetStreamPlan, n: &JetStreamNames) -> Container {
     main
 }
 
-fn stateful_set(
-    plan: &Plan,
-    js: &JetStreamPlan,
-    options: &RenderOptions,
-    n: &JetStreamNames,
-) -> StatefulSet {
+fn stateful_set(plan: &Plan, js: &JetStreamPlan, n: &JetStreamNames) -> StatefulSet {
     let mut reloader = Container {
         name: "reloader".to_owned(),
         image: Some(js.reloader_image.clone()),
@@ -517,7 +498,6 @@ fn stateful_set(
     let pod = &js.pod;
     common::stateful_set(
         plan,
-        options,
         n.stateful_set(),
         pod,
         PodSpec {

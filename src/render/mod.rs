@@ -189,21 +189,20 @@ pub fn render_each(
     }
 }
 
-/// Appends the optional objects of a native bus, as the options ask: the PodDisruptionBudget
+/// Appends the optional objects of a native bus, as the plan asks: the PodDisruptionBudget
 /// `pdb_name`, then the companion EventBus.
 fn push_optional(
     out: &mut Vec<Object>,
     plan: &Plan,
-    options: &RenderOptions,
     pdb_name: String,
     companion: impl FnOnce() -> EventBus,
 ) {
-    if options.pod_disruption_budget {
+    if plan.pod_disruption_budget {
         out.push(Object::PodDisruptionBudget(pdb::pod_disruption_budget(
-            plan, options, pdb_name,
+            plan, pdb_name,
         )));
     }
-    if options.companion {
+    if plan.companion {
         out.push(Object::EventBus(companion()));
     }
 }

@@ -37,17 +37,15 @@ pub(crate) fn objects(
         StanAuth::Token => Some(token(plan, &n, secrets, options, warnings)?),
     };
     let mut out = vec![
-        Object::Service(service(plan, options, &n)),
-        Object::ConfigMap(config_map(plan, stan, options, &n)?),
-        Object::Secret(server_secret(plan, options, &n, stan.auth, token.as_ref())?),
+        Object::Service(service(plan, &n)),
+        Object::ConfigMap(config_map(plan, stan, &n)?),
+        Object::Secret(server_secret(plan, &n, stan.auth, token.as_ref())?),
     ];
     if let Some(t) = &token {
-        out.push(Object::Secret(client_secret(plan, options, &n, t)?));
+        out.push(Object::Secret(client_secret(plan, &n, t)?));
     }
-    out.push(Object::StatefulSet(stateful_set(plan, stan, options, &n)));
-    super::push_optional(&mut out, plan, options, n.pdb(), || {
-        companion::stan(plan, options, stan.auth)
-    });
+    out.push(Object::StatefulSet(stateful_set(plan, stan, &n)));
+    super::push_optional(&mut out, plan, n.pdb(), || companion::stan(plan, stan.auth));
     Ok(out)
 }
 
@@ -107,12 +105,11 @@ fn token(
     Ok(credentials::secret_string(token))
 }
 
-fn service(plan: &Plan, options: &RenderOptions, n: &StanNames) -> Service {
+fn service(plan: &Plan, n: &StanNames) -> Service {
     let mut extra = plan.bus_labels.clone();
     extra.insert("stan".to_owned(), "yes".to_owned());
     common::headless_service(
         plan,
-        options,
         n.service(),
         &extra,
         ServiceSpec {
@@ -170,15 +167,9 @@ pub(crate) fn stan_conf(plan: &Plan, stan: &StanPlan) -> Result<String, Error> {
     )
 }
 
-fn config_map(
-    plan: &Plan,
-    stan: &StanPlan,
-    options: &RenderOptions,
-    n: &StanNames,
-) -> Result<ConfigMap, Error> {
+fn config_map(plan: &Plan, stan: &StanPlan, n: &StanNames) -> Result<ConfigMap, Error> {
     Ok(common::config_map(
         plan,
-        options,
         n.config_map(),
         &plan.bus_labels,
         names::STAN_CONFIG_KEY,
@@ -193,7 +184,6 @@ struct TokenContext<'a> {
 
 fn auth_secret(
     plan: &Plan,
-    options: &RenderOptions,
     name: String,
     label: &str,
     strategy: StanAuth,
@@ -204,7 +194,6 @@ fn auth_secret(
     let annotations = BTreeMap::from([("strategy".to_owned(), strategy.as_str().to_owned())]);
     common::secret(
         plan,
-        options,
         name,
         &extra,
         annotations,
@@ -214,7 +203,6 @@ fn auth_secret(
 
 fn server_secret(
     plan: &Plan,
-    options: &RenderOptions,
     n: &StanNames,
     auth: StanAuth,
     token: Option<&SecretString>,
@@ -228,7 +216,6 @@ fn server_secret(
     };
     Ok(auth_secret(
         plan,
-        options,
         n.server_secret(),
         "server-auth-secret",
         auth,
@@ -237,12 +224,7 @@ fn server_secret(
     ))
 }
 
-fn client_secret(
-    plan: &Plan,
-    options: &RenderOptions,
-    n: &StanNames,
-    token: &SecretString,
-) -> Result<Secret, Error> {
+fn client_secret(plan: &Plan, n: &StanNames, token: &SecretString) -> Result<Secret, Error> {
     let value = templates::render(
         templates::STAN_CLIENT_AUTH,
         &TokenContext {
@@ -251,7 +233,6 @@ fn client_secret(
     )?;
     Ok(auth_secret(
         plan,
-        options,
         n.client_secret(),
         "client-auth-secret",
         StanAuth::Token,
@@ -260,12 +241,7 @@ fn client_secret(
     ))
 }
 
-fn stateful_set(
-    plan: &Plan,
-    stan: &StanPlan,
-    options: &RenderOptions,
-    n: &StanNames,
-) -> StatefulSet {
+fn stateful_set(plan: &Plan, stan: &StanPlan, n: &StanNames) -> StatefulSet {
     let data_volume = if stan.persistence.is_some() {
         n.volume()
     } else {
@@ -329,7 +305,6 @@ fn stateful_set(
     let pod = &stan.pod;
     common::stateful_set(
         plan,
-        options,
         n.stateful_set(),
         pod,
         common::pod_spec(pod, volumes, containers),
