@@ -229,7 +229,7 @@ fn process(list: &ResourceList, env: &Environment) -> Result<Done, Vec<ResultIte
     let rendered = crate::parse::parse_documents(&docs, &options, true)
         .and_then(|parsed| {
             let plans = crate::validate(&parsed, &options)?;
-            crate::render(&plans, &parsed, &options)
+            crate::render_with_rng(&plans, &parsed, &options, Some(&mut rand::rng()))
         })
         .map_err(|errors| {
             errors
