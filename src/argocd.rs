@@ -35,7 +35,8 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Errors, Warning};
 use crate::options::{RenderOptions, Seed};
-use crate::parse::{DocumentKind, ParsedBus, document_kind, parse_documents};
+use crate::parse::{DocumentKind, ParsedBus, document_kind};
+use crate::parse_documents;
 use crate::render::Object;
 use crate::yaml::{self, Document};
 

@@ -73,10 +73,10 @@ pub use options::{
     JetStreamVersion, MIN_SEED_LEN, RenderOptions, Seed,
 };
 pub use output::{append_yaml, to_yaml, to_yaml_stream, write_yaml_stream};
-pub use parse::{DocumentKind, Parsed, ParsedBus, document_kind, parse, parse_documents};
+pub use parse::{DocumentKind, Parsed, ParsedBus, document_kind};
 pub use pipeline::{
-    render, render_documents, render_each, render_str, render_str_with_rng, render_with_rng,
-    resolve_credentials,
+    parse, parse_documents, render, render_documents, render_each, render_str, render_str_with_rng,
+    render_with_rng, resolve_credentials,
 };
 pub use plan::{JetStreamPlan, Plan, PlanKind, StanAuth, StanPlan};
 pub use render::COMPANION_ANNOTATION;

@@ -7,13 +7,69 @@
 use rand::CryptoRng;
 
 use crate::credentials;
-use crate::error::{Errors, Warning};
+use crate::error::{Error, Errors, Warning};
 use crate::options::RenderOptions;
-use crate::parse::{Parsed, parse_documents};
+use crate::parse::{self, Parsed, Unread};
 use crate::plan::Plan;
 use crate::render::{self, Rendered, RenderedBus};
-use crate::validate::validate;
+use crate::validate::{self, validate};
 use crate::yaml::{self, Document};
+
+/// Parses a YAML or JSON stream holding `EventBus` documents (and optionally `Secret` documents
+/// with existing credentials). Any other document is an error.
+pub fn parse(text: &str, options: &RenderOptions) -> Result<Parsed, Errors> {
+    let docs = yaml::load_documents(text)?;
+    parse_documents(&docs, options, false)
+}
+
+/// Parses loaded documents. With `skip_others`, documents that are neither `EventBus` nor
+/// `Secret` are left out instead of rejected (front ends pass them through themselves).
+///
+/// A document that does not read cleanly reports every problem at once: its unknown fields,
+/// each wrong type, and the rule violations of what could be read (except those about the
+/// fields left out for their type), in input order.
+pub fn parse_documents(
+    docs: &[Document],
+    options: &RenderOptions,
+    skip_others: bool,
+) -> Result<Parsed, Errors> {
+    let read = parse::read_documents(docs, options, skip_others);
+    if read.unread.is_empty() {
+        return Ok(read.parsed);
+    }
+    Err(Errors(
+        read.unread
+            .into_iter()
+            .flat_map(|u| unread_errors(u, options))
+            .collect(),
+    ))
+}
+
+/// The errors of a document that did not read cleanly, with the rule violations of what could
+/// be read, in input order.
+fn unread_errors(unread: Unread, options: &RenderOptions) -> Vec<Error> {
+    let Unread {
+        document,
+        mut errors,
+        partial,
+    } = unread;
+    if let Some(partial) = partial
+        && let Err(more) = validate::validate_bus(&partial.bus, options, None)
+    {
+        let under = |p: &str, d: &str| {
+            p == d || p.starts_with(&format!("{d}.")) || p.starts_with(&format!("{d}["))
+        };
+        errors.extend(
+            more.into_iter()
+                .filter(|e| !partial.dropped.iter().any(|d| under(e.path(), d))),
+        );
+    }
+    errors.sort_by_key(|e| e.location().map_or((usize::MAX, 0), |l| (l.line, l.column)));
+    errors
+        .into_iter()
+        .map(|e| e.in_document(document))
+        .collect()
+}
 
 /// Resolves the credentials of every plan: kept from the existing Secrets (those in `parsed`,
 /// then [`RenderOptions::existing_secrets`]), else derived from [`RenderOptions::seed`], else,
@@ -118,4 +174,25 @@ pub fn render_str_with_rng(
     rng: &mut dyn CryptoRng,
 ) -> Result<Rendered, Errors> {
     render_documents(&yaml::load_documents(text)?, options, Some(rng))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_of_a_document_is_reported() {
+        let text = "apiVersion: argoproj.io/v1alpha1\nkind: EventBus\nmetadata: {name: a, namespace: n}\nspec:\n  nats:\n    native: {auth: BAD, replica: 2, maxAge: 1d, maxPayload: 65536, maxMsgs: lots}\n";
+        let e = parse(text, &RenderOptions::default()).unwrap_err();
+        let paths: Vec<_> = e.0.iter().map(|e| e.path()).collect();
+        for p in [
+            "spec.nats.native.auth",
+            "spec.nats.native.replica",
+            "spec.nats.native.maxAge",
+            "spec.nats.native.maxPayload",
+            "spec.nats.native.maxMsgs",
+        ] {
+            assert!(paths.contains(&p), "{p} missing from {paths:?}");
+        }
+    }
 }
