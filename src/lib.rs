@@ -3,7 +3,8 @@
 //! deterministically, so that a bus can live in Git.
 //!
 //! The pipeline is `parse` (YAML to typed specs) → `validate` (upstream's rules, defaults) →
-//! `render` (typed `k8s-openapi` objects) → YAML. [`render_str`] runs all of it:
+//! `resolve_credentials` (kept, derived or random) → `render` (typed `k8s-openapi` objects, a
+//! pure function of a plan and its credentials) → YAML. [`render_str`] runs all of it:
 //!
 //! ```
 //! use eventbus_gen::{RenderOptions, Seed, render_str};
@@ -33,7 +34,8 @@
 //!
 //! The same input and options always give the same bytes. Tokens never change between renders
 //! unless random tokens are asked for: they are kept from existing Secrets or derived from a
-//! seed (see [`RenderOptions`]).
+//! seed (see [`RenderOptions`]). The library never draws from a global random source: random
+//! tokens come from the RNG a caller hands to [`render_str_with_rng`] or [`render_documents`].
 
 #![deny(missing_docs)]
 
@@ -45,6 +47,7 @@ mod names;
 mod options;
 mod output;
 mod parse;
+mod pipeline;
 mod plan;
 mod render;
 mod stream_config;
@@ -58,7 +61,9 @@ pub mod krm;
 pub mod spec;
 pub mod yaml;
 
-pub use credentials::{SecretString, derive as derive_secret};
+pub use credentials::{
+    BusCredentials, Credentials, JetStreamSecrets, SecretString, derive as derive_secret,
+};
 pub use error::{Cause, Credential, Error, ErrorKind, Errors, Location, Warning};
 pub use names::{JetStreamNames, StanNames};
 pub use options::{
@@ -66,20 +71,17 @@ pub use options::{
     JetStreamVersion, MIN_SEED_LEN, RenderOptions, Seed,
 };
 pub use output::{append_yaml, to_yaml, to_yaml_stream, write_yaml_stream};
-pub use parse::{DocumentKind, Parsed, ParsedBus, document_kind, parse, parse_documents};
+pub use parse::{DocumentKind, Parsed, ParsedBus, document_kind};
+pub use pipeline::{
+    parse, parse_documents, render, render_documents, render_each, render_str, render_str_with_rng,
+    render_with_rng, resolve_credentials,
+};
 pub use plan::{JetStreamPlan, Plan, PlanKind, StanAuth, StanPlan};
 pub use render::COMPANION_ANNOTATION;
-pub use render::{Object, Rendered, RenderedBus, render, render_each};
+pub use render::{
+    Object, Rendered, RenderedBus, render_bus, render_resolved, render_resolved_each,
+};
 pub use validate::{DEFAULT_STAN_IMAGE, DEFAULT_STAN_METRICS_IMAGE, MAX_REPLICAS, validate};
-
-/// Parses, validates and renders a YAML or JSON stream of `EventBus` documents (and Secrets
-/// holding existing tokens). Either every bus renders or nothing does: all errors come back
-/// together.
-pub fn render_str(text: &str, options: &RenderOptions) -> Result<Rendered, Errors> {
-    let parsed = parse(text, options)?;
-    let plans = validate(&parsed, options)?;
-    render(&plans, &parsed, options)
-}
 
 /// The JSON Schema of the `EventBus` resource as eventbus-gen reads it.
 #[cfg(feature = "schema")]

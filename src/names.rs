@@ -187,6 +187,18 @@ pub const JETSTREAM_CONFIG_KEY: &str = "nats-js";
 pub const SERVER_AUTH_KEY: &str = "auth";
 /// Key of the client Secret holding the client credentials.
 pub const CLIENT_AUTH_KEY: &str = "client-auth";
+/// Keys of the JetStream server Secret, and the file each is projected to.
+pub const JETSTREAM_SERVER_FILES: [(&str, &str); 7] = [
+    (SERVER_AUTH_KEY, "auth.conf"),
+    ("private-key", "server-key.pem"),
+    ("cert", "server-cert.pem"),
+    ("ca-cert", "ca-cert.pem"),
+    ("cluster-private-key", "cluster-server-key.pem"),
+    ("cluster-cert", "cluster-server-cert.pem"),
+    ("cluster-ca-cert", "cluster-ca-cert.pem"),
+];
+/// Key of the JetStream server Secret holding the at-rest encryption key.
+pub const JETSTREAM_ENCRYPTION_KEY: &str = "encryption";
 /// Key of the NATS Streaming ConfigMap holding `stan.conf`.
 pub const STAN_CONFIG_KEY: &str = "stan-config";
 

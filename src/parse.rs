@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::Secret;
 use serde_json::Value;
 
-use crate::error::{Cause, Error, ErrorKind, Errors, Location, Warning};
+use crate::error::{Cause, Error, ErrorKind, Location, Warning};
 use crate::fields::unknown_field_message;
 use crate::options::RenderOptions;
 use crate::spec::{self, EventBus};
@@ -76,22 +76,48 @@ pub fn document_kind(value: &Value) -> DocumentKind {
     }
 }
 
-/// Parses a YAML or JSON stream holding `EventBus` documents (and optionally `Secret` documents
-/// with existing credentials). Any other document is an error.
-pub fn parse(text: &str, options: &RenderOptions) -> Result<Parsed, Errors> {
-    let docs = yaml::load_documents(text)?;
-    parse_documents(&docs, options, false)
+/// What [`read_documents`] could read: the documents that read cleanly, and one [`Unread`] per
+/// document that did not, in input order.
+#[derive(Debug, Default)]
+pub(crate) struct Read {
+    /// The buses and Secrets that read without a problem, and the notes on them.
+    pub parsed: Parsed,
+    /// The documents with problems.
+    pub unread: Vec<Unread>,
 }
 
-/// Parses loaded documents. With `skip_others`, documents that are neither `EventBus` nor
+/// A document that did not read cleanly: its problems and, for a bus, what could be read.
+#[derive(Debug)]
+pub(crate) struct Unread {
+    /// 0-based index of the document.
+    pub document: usize,
+    /// Its problems (wrong `apiVersion`, wrong types, unknown fields, a bad Secret, ...).
+    pub errors: Vec<Error>,
+    /// The bus as far as it could be read: every field of a wrong type left out.
+    pub partial: Option<Box<PartialBus>>,
+}
+
+/// A bus read without the fields of a wrong type.
+#[derive(Debug)]
+pub(crate) struct PartialBus {
+    /// What was read.
+    pub bus: ParsedBus,
+    /// Paths of the fields left out for their type.
+    pub dropped: Vec<String>,
+}
+
+/// Reads loaded documents. With `skip_others`, documents that are neither `EventBus` nor
 /// `Secret` are left out instead of rejected (front ends pass them through themselves).
-pub fn parse_documents(
+///
+/// Reading only checks the form of each document; the rules of a bus are validation's. The
+/// pipeline's `parse_documents` adds the rule violations of partly read buses.
+pub(crate) fn read_documents(
     docs: &[Document],
     options: &RenderOptions,
     skip_others: bool,
-) -> Result<Parsed, Errors> {
+) -> Read {
     let mut parsed = Parsed::default();
-    let mut errors = Vec::new();
+    let mut unread = Vec::new();
     // A `kind: List` stands for its items.
     let docs: Vec<std::borrow::Cow<'_, Document>> = docs
         .iter()
@@ -107,17 +133,17 @@ pub fn parse_documents(
                     parsed.buses.push(bus);
                     parsed.warnings.extend(warnings);
                 }
-                Err(e) => errors.extend(e),
+                Err(u) => unread.push(u),
             },
             DocumentKind::Secret => match read_secret(&doc.value) {
                 Ok(s) => parsed.secrets.push(s),
                 Err(e) => {
                     let at = doc.locate(&e.path);
-                    errors.push(
-                        Error::new(ErrorKind::Type, e.path, e.message)
-                            .at(at)
-                            .in_document(doc.index),
-                    );
+                    unread.push(Unread {
+                        document: doc.index,
+                        errors: vec![Error::new(ErrorKind::Type, e.path, e.message).at(at)],
+                        partial: None,
+                    });
                 }
             },
             DocumentKind::Other if skip_others => {}
@@ -129,19 +155,17 @@ pub fn parse_documents(
                     ),
                     None => "missing; each document must be an EventBus (kind: EventBus, apiVersion: argoproj.io/v1alpha1)".to_owned(),
                 };
-                errors.push(
-                    Error::new(ErrorKind::Invalid, "kind", message)
-                        .at(doc.locate("kind"))
-                        .in_document(doc.index),
-                );
+                unread.push(Unread {
+                    document: doc.index,
+                    errors: vec![
+                        Error::new(ErrorKind::Invalid, "kind", message).at(doc.locate("kind")),
+                    ],
+                    partial: None,
+                });
             }
         }
     }
-    if errors.is_empty() {
-        Ok(parsed)
-    } else {
-        Err(Errors(errors))
-    }
+    Read { parsed, unread }
 }
 
 /// Why a `Secret` document does not parse: the field at fault and a message that names the
@@ -180,13 +204,10 @@ pub(crate) fn read_secret(value: &Value) -> Result<Secret, SecretError> {
     Err(SecretError { path, message })
 }
 
-/// Parses one `EventBus` document. On failure, every problem of the document comes back:
-/// unknown fields, each wrong type (the field is dropped and parsing goes on), and the rule
-/// violations of what remains.
-fn parse_bus(
-    doc: &Document,
-    options: &RenderOptions,
-) -> Result<(ParsedBus, Vec<Warning>), Vec<Error>> {
+/// Parses one `EventBus` document. On failure, every problem of its form comes back: unknown
+/// fields and each wrong type (the field is dropped and parsing goes on), with what could be
+/// read.
+fn parse_bus(doc: &Document, options: &RenderOptions) -> Result<(ParsedBus, Vec<Warning>), Unread> {
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     let at = |path: &str| doc.locate(path);
@@ -280,23 +301,11 @@ fn parse_bus(
     });
     match bus {
         Some(bus) if errors.is_empty() => Ok((bus, warnings)),
-        bus => {
-            // Rule violations of what did parse, except about the fields dropped for their type.
-            if let Some(Err(more)) = bus.map(|b| crate::validate::validate_bus(&b, options)) {
-                let under = |p: &str, d: &str| {
-                    p == d || p.starts_with(&format!("{d}.")) || p.starts_with(&format!("{d}["))
-                };
-                errors.extend(
-                    more.into_iter()
-                        .filter(|e| !dropped.iter().any(|d| under(e.path(), d))),
-                );
-            }
-            errors.sort_by_key(|e| e.location().map_or((usize::MAX, 0), |l| (l.line, l.column)));
-            Err(errors
-                .into_iter()
-                .map(|e| e.in_document(doc.index))
-                .collect())
-        }
+        bus => Err(Unread {
+            document: doc.index,
+            errors,
+            partial: bus.map(|bus| Box::new(PartialBus { bus, dropped })),
+        }),
     }
 }
 
@@ -428,22 +437,6 @@ mod tests {
     }
 
     #[test]
-    fn every_problem_of_a_document_is_reported() {
-        let text = "apiVersion: argoproj.io/v1alpha1\nkind: EventBus\nmetadata: {name: a, namespace: n}\nspec:\n  nats:\n    native: {auth: BAD, replica: 2, maxAge: 1d, maxPayload: 65536, maxMsgs: lots}\n";
-        let e = parse(text, &RenderOptions::default()).unwrap_err();
-        let paths: Vec<_> = e.0.iter().map(|e| e.path()).collect();
-        for p in [
-            "spec.nats.native.auth",
-            "spec.nats.native.replica",
-            "spec.nats.native.maxAge",
-            "spec.nats.native.maxPayload",
-            "spec.nats.native.maxMsgs",
-        ] {
-            assert!(paths.contains(&p), "{p} missing from {paths:?}");
-        }
-    }
-
-    #[test]
     fn type_messages_explain_quoting() {
         assert_eq!(
             type_message("invalid type: integer `65536`, expected a string"),
@@ -479,10 +472,10 @@ mod tests {
     #[test]
     fn unknown_fields_are_errors_or_warnings() {
         let text = "apiVersion: argoproj.io/v1alpha1\nkind: EventBus\nmetadata: {name: a, namespace: n1}\nspec:\n  nats:\n    native:\n      replica: 3\n";
-        let e = parse(text, &RenderOptions::default()).unwrap_err();
+        let e = crate::parse(text, &RenderOptions::default()).unwrap_err();
         assert_eq!(e.0[0].path(), "spec.nats.native.replica");
         assert_eq!(e.0[0].location(), Some(Location { line: 7, column: 7 }));
-        let p = parse(text, &RenderOptions::default().allow_unknown_fields(true)).unwrap();
+        let p = crate::parse(text, &RenderOptions::default().allow_unknown_fields(true)).unwrap();
         assert_eq!(p.warnings.len(), 1);
         assert_eq!(p.buses.len(), 1);
     }

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{Affinity, LocalObjectReference, PodSecurityContext, Toleration};
 
+use crate::certs::Window;
 use crate::error::Warning;
 use crate::spec::{ContainerTemplate, EventBus};
 
@@ -18,6 +19,15 @@ pub struct Plan {
     pub bus_labels: BTreeMap<String, String>,
     /// `metadata.annotations` of the EventBus.
     pub bus_annotations: BTreeMap<String, String>,
+    /// Labels every rendered object and pod template gets (the `commonLabels` option); the
+    /// selector labels win over them.
+    pub common_labels: BTreeMap<String, String>,
+    /// Annotations every rendered object and pod template gets (the `commonAnnotations` option).
+    pub common_annotations: BTreeMap<String, String>,
+    /// Whether a native bus gets a PodDisruptionBudget.
+    pub pod_disruption_budget: bool,
+    /// Whether a native bus gets a companion exotic EventBus.
+    pub companion: bool,
     /// What to render.
     pub kind: PlanKind,
     /// What validation changed or noticed.
@@ -166,4 +176,7 @@ pub struct JetStreamPlan {
     pub max_payload: String,
     /// The stream defaults handed to clients: the merged, lower-cased, sorted YAML.
     pub stream_config: String,
+    /// Validity of the TLS certificates derived for the bus (the `certificateValidity` option,
+    /// parsed once during validation).
+    pub(crate) certificate_window: Window,
 }

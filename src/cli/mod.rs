@@ -426,7 +426,8 @@ fn render(args: RenderArgs) -> Result<(), Failure> {
     let mut stream = String::new();
     let mut files = std::collections::BTreeMap::new();
     let mut clash = None;
-    let rendered = eventbus_gen::render_each(&plans, &parsed, &options, |bus| {
+    let mut rng = rand::rng();
+    let rendered = eventbus_gen::render_each(&plans, &parsed, &options, Some(&mut rng), |bus| {
         match &args.output_dir {
             Some(dir) => {
                 let ns = if bus.namespace.is_empty() {

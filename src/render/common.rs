@@ -16,7 +16,6 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::names::{self, CLIENT_PORT, CLUSTER_PORT, METRICS_PORT, MONITOR_PORT};
-use crate::options::RenderOptions;
 use crate::plan::{self, Plan, PodPlan};
 use crate::spec::ContainerTemplate;
 
@@ -24,12 +23,8 @@ use crate::spec::ContainerTemplate;
 pub(crate) const CONFIG_VOLUME: &str = "config-volume";
 
 /// Labels of an object: common labels, then `extra`, then the selector labels (which win).
-fn labels(
-    plan: &Plan,
-    options: &RenderOptions,
-    extra: &BTreeMap<String, String>,
-) -> BTreeMap<String, String> {
-    let mut l = options.common_labels.clone();
+fn labels(plan: &Plan, extra: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let mut l = plan.common_labels.clone();
     l.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
     l.extend(names::base_labels(&plan.name));
     l
@@ -39,17 +34,16 @@ fn labels(
 /// plus `annotations`.
 pub(crate) fn meta(
     plan: &Plan,
-    options: &RenderOptions,
     name: String,
     extra_labels: &BTreeMap<String, String>,
     annotations: BTreeMap<String, String>,
 ) -> ObjectMeta {
-    let mut a = options.common_annotations.clone();
+    let mut a = plan.common_annotations.clone();
     a.extend(annotations);
     ObjectMeta {
         name: Some(name),
         namespace: Some(plan.namespace.clone()),
-        labels: Some(labels(plan, options, extra_labels)),
+        labels: Some(labels(plan, extra_labels)),
         annotations: (!a.is_empty()).then_some(a),
         ..Default::default()
     }
@@ -58,13 +52,12 @@ pub(crate) fn meta(
 /// A headless Service selecting the bus pods; `spec` gives the ports and anything else.
 pub(crate) fn headless_service(
     plan: &Plan,
-    options: &RenderOptions,
     name: String,
     extra_labels: &BTreeMap<String, String>,
     spec: ServiceSpec,
 ) -> Service {
     Service {
-        metadata: meta(plan, options, name, extra_labels, BTreeMap::new()),
+        metadata: meta(plan, name, extra_labels, BTreeMap::new()),
         spec: Some(ServiceSpec {
             type_: Some("ClusterIP".to_owned()),
             cluster_ip: Some("None".to_owned()),
@@ -87,14 +80,13 @@ pub(crate) fn service_port(name: &str, port: i32) -> ServicePort {
 /// The ConfigMap holding the server config `text` under `key`.
 pub(crate) fn config_map(
     plan: &Plan,
-    options: &RenderOptions,
     name: String,
     extra_labels: &BTreeMap<String, String>,
     key: &str,
     text: String,
 ) -> ConfigMap {
     ConfigMap {
-        metadata: meta(plan, options, name, extra_labels, BTreeMap::new()),
+        metadata: meta(plan, name, extra_labels, BTreeMap::new()),
         data: Some(BTreeMap::from([(key.to_owned(), text)])),
         ..Default::default()
     }
@@ -103,14 +95,13 @@ pub(crate) fn config_map(
 /// An `Opaque` Secret.
 pub(crate) fn secret(
     plan: &Plan,
-    options: &RenderOptions,
     name: String,
     extra_labels: &BTreeMap<String, String>,
     annotations: BTreeMap<String, String>,
     data: BTreeMap<String, ByteString>,
 ) -> Secret {
     Secret {
-        metadata: meta(plan, options, name, extra_labels, annotations),
+        metadata: meta(plan, name, extra_labels, annotations),
         type_: Some("Opaque".to_owned()),
         data: Some(data),
         ..Default::default()
@@ -159,9 +150,9 @@ fn claim_template(name: String, v: &plan::Volume) -> PersistentVolumeClaim {
 
 /// Pod template labels and annotations: common labels, the spec's pod labels, then the selector
 /// labels (which win); common annotations plus the spec's pod annotations.
-pub(crate) fn pod_metadata(plan: &Plan, options: &RenderOptions, pod: &PodPlan) -> ObjectMeta {
+pub(crate) fn pod_metadata(plan: &Plan, pod: &PodPlan) -> ObjectMeta {
     // Like the controller's nil map, no annotations at all means no `annotations` key.
-    let mut annotations = options.common_annotations.clone();
+    let mut annotations = plan.common_annotations.clone();
     annotations.extend(
         pod.annotations
             .iter()
@@ -169,7 +160,7 @@ pub(crate) fn pod_metadata(plan: &Plan, options: &RenderOptions, pod: &PodPlan) 
             .map(|(k, v)| (k.clone(), v.clone())),
     );
     ObjectMeta {
-        labels: Some(labels(plan, options, &pod.labels)),
+        labels: Some(labels(plan, &pod.labels)),
         annotations: (!annotations.is_empty()).then_some(annotations),
         ..Default::default()
     }
@@ -337,21 +328,20 @@ pub(crate) fn pod_spec(pod: &PodPlan, volumes: Vec<Volume>, containers: Vec<Cont
 /// labels and a pod template of `pod_spec` with [`pod_metadata`].
 pub(crate) fn stateful_set(
     plan: &Plan,
-    options: &RenderOptions,
     name: String,
     pod: &PodPlan,
     pod_spec: PodSpec,
     spec: StatefulSetSpec,
 ) -> StatefulSet {
     StatefulSet {
-        metadata: meta(plan, options, name, &plan.bus_labels, BTreeMap::new()),
+        metadata: meta(plan, name, &plan.bus_labels, BTreeMap::new()),
         spec: Some(StatefulSetSpec {
             selector: LabelSelector {
                 match_labels: Some(names::base_labels(&plan.name)),
                 ..Default::default()
             },
             template: PodTemplateSpec {
-                metadata: Some(pod_metadata(plan, options, pod)),
+                metadata: Some(pod_metadata(plan, pod)),
                 spec: Some(pod_spec),
             },
             ..spec

@@ -5,7 +5,6 @@ use k8s_openapi::api::core::v1::SecretKeySelector;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::names::{self, JetStreamNames, StanNames};
-use crate::options::RenderOptions;
 use crate::plan::{JetStreamPlan, Plan, StanAuth};
 use crate::spec::{self, EventBus, EventBusSpec, JetStreamConfig, NatsBus, NatsConfig, TlsConfig};
 
@@ -13,20 +12,20 @@ use crate::spec::{self, EventBus, EventBusSpec, JetStreamConfig, NatsBus, NatsCo
 pub const COMPANION_ANNOTATION: &str = "eventbus-gen/companion";
 
 /// The companion bus of `plan`, with `bus_spec`.
-fn companion(plan: &Plan, options: &RenderOptions, bus_spec: EventBusSpec) -> EventBus {
+fn companion(plan: &Plan, bus_spec: EventBusSpec) -> EventBus {
     EventBus {
         api_version: Some(spec::API_VERSION.to_owned()),
         kind: Some(spec::KIND.to_owned()),
-        metadata: companion_meta(plan, options),
+        metadata: companion_meta(plan),
         spec: bus_spec,
         status: None,
     }
 }
 
-fn companion_meta(plan: &Plan, options: &RenderOptions) -> ObjectMeta {
-    let mut labels = options.common_labels.clone();
+fn companion_meta(plan: &Plan) -> ObjectMeta {
+    let mut labels = plan.common_labels.clone();
     labels.extend(plan.bus_labels.clone());
-    let mut annotations = options.common_annotations.clone();
+    let mut annotations = plan.common_annotations.clone();
     annotations.extend(plan.bus_annotations.clone());
     annotations.insert(COMPANION_ANNOTATION.to_owned(), "true".to_owned());
     ObjectMeta {
@@ -39,11 +38,10 @@ fn companion_meta(plan: &Plan, options: &RenderOptions) -> ObjectMeta {
 }
 
 /// The exotic NATS Streaming bus for a rendered native one.
-pub(crate) fn stan(plan: &Plan, options: &RenderOptions, auth: StanAuth) -> EventBus {
+pub(crate) fn stan(plan: &Plan, auth: StanAuth) -> EventBus {
     let n = StanNames::new(&plan.name);
     companion(
         plan,
-        options,
         EventBusSpec {
             nats: Some(NatsBus {
                 native: None,
@@ -66,11 +64,10 @@ pub(crate) fn stan(plan: &Plan, options: &RenderOptions, auth: StanAuth) -> Even
 /// The exotic JetStream bus for a rendered native one: the client Service, the client Secret,
 /// the merged stream defaults, and TLS without verification (the server certificate is issued
 /// by the bus's own CA, which clients do not hold).
-pub(crate) fn jetstream(plan: &Plan, options: &RenderOptions, js: &JetStreamPlan) -> EventBus {
+pub(crate) fn jetstream(plan: &Plan, js: &JetStreamPlan) -> EventBus {
     let n = JetStreamNames::new(&plan.name);
     companion(
         plan,
-        options,
         EventBusSpec {
             jetstream_exotic: Some(JetStreamConfig {
                 url: Some(n.client_url(&plan.namespace)),

@@ -1,29 +1,24 @@
 //! NATS JetStream objects, as the Argo Events controller builds them.
 //!
-//! Credentials and TLS material are kept from the bus's existing Secrets when both are in the
-//! input, else derived from the seed, else (only when asked) derived from a throwaway random
-//! seed. See `certs` for the certificate choices.
+//! The Secrets' data (credentials and TLS material) comes resolved, see `credentials`.
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::ByteString;
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::core::v1::{
     ConfigMap, Container, EnvVar, EnvVarSource, ExecAction, Lifecycle, LifecycleHandler, PodSpec,
-    Probe, Secret, SecretKeySelector, Service, ServiceSpec,
+    Probe, SecretKeySelector, Service, ServiceSpec,
 };
 use serde::Serialize;
 
 use super::common::{self, CONFIG_VOLUME};
 use super::{Object, companion};
-use crate::certs::{self, Issued, Role, Window};
-use crate::credentials::{self, NewSource, Wording};
-use crate::error::{Error, ErrorKind, Warning};
+use crate::credentials::JetStreamSecrets;
+use crate::error::Error;
 use crate::names::{
     self, CLIENT_PORT, CLUSTER_PORT, JETSTREAM_CONFIG_KEY, JetStreamNames, METRICS_PORT,
     MONITOR_PORT,
 };
-use crate::options::{RenderOptions, Seed};
 use crate::plan::{JetStreamPlan, Plan};
 use crate::templates;
 
@@ -35,302 +30,37 @@ const DATA_DIR: &str = "/data/jetstream";
 const CONFIG_FILE: &str = "/etc/nats-config/nats-js.conf";
 const PID_FILE: &str = "/var/run/nats/nats.pid";
 
-/// Lengths of the generated credentials, as upstream draws them.
-const USER_LEN: usize = 8;
-const PASSWORD_LEN: usize = 16;
-const SYSTEM_PASSWORD_LEN: usize = 24;
-const ENCRYPTION_KEY_LEN: usize = 12;
-
-/// Keys of the server Secret, and the file each is projected to.
-const SERVER_FILES: [(&str, &str); 7] = [
-    (names::SERVER_AUTH_KEY, "auth.conf"),
-    ("private-key", "server-key.pem"),
-    ("cert", "server-cert.pem"),
-    ("ca-cert", "ca-cert.pem"),
-    ("cluster-private-key", "cluster-server-key.pem"),
-    ("cluster-cert", "cluster-server-cert.pem"),
-    ("cluster-ca-cert", "cluster-ca-cert.pem"),
-];
-/// Key of the server Secret holding the at-rest encryption key.
-const ENCRYPTION_KEY: &str = "encryption";
-
 /// Every object of a JetStream bus.
 pub(crate) fn objects(
     plan: &Plan,
     js: &JetStreamPlan,
-    secrets: &[&Secret],
-    options: &RenderOptions,
-    warnings: &mut Vec<Warning>,
+    secrets: &JetStreamSecrets,
 ) -> Result<Vec<Object>, Error> {
     let n = JetStreamNames::new(&plan.name);
-    let data = secret_data(plan, &n, secrets, options, warnings)?;
     // Unlike NATS Streaming's, these Secrets carry no extra labels and no annotations.
-    let secret =
-        |name, data| common::secret(plan, options, name, &BTreeMap::new(), BTreeMap::new(), data);
+    let secret = |name, data| common::secret(plan, name, &BTreeMap::new(), BTreeMap::new(), data);
     let mut out = vec![
-        Object::Service(service(plan, options, &n)),
-        Object::ConfigMap(config_map(plan, js, options, &n)?),
-        Object::Secret(secret(n.server_secret(), data.server)),
-        Object::Secret(secret(n.client_secret(), data.client)),
-        Object::StatefulSet(stateful_set(plan, js, options, &n)),
+        Object::Service(service(plan, js, &n)),
+        Object::ConfigMap(config_map(plan, js, &n)?),
+        Object::Secret(secret(n.server_secret(), secrets.server.clone())),
+        Object::Secret(secret(n.client_secret(), secrets.client.clone())),
+        Object::StatefulSet(stateful_set(plan, js, &n)),
     ];
-    super::push_optional(&mut out, plan, options, n.pdb(), || {
-        companion::jetstream(plan, options, js)
-    });
+    super::push_optional(&mut out, plan, n.pdb(), || companion::jetstream(plan, js));
     Ok(out)
 }
 
-type Data = BTreeMap<String, ByteString>;
-
-/// The data of both Secrets.
-struct SecretData {
-    server: Data,
-    client: Data,
-}
-
-const PATH: &str = "spec.jetstream";
-
-/// The Secrets' data: kept, derived or random.
-fn secret_data(
-    plan: &Plan,
-    n: &JetStreamNames,
-    secrets: &[&Secret],
-    options: &RenderOptions,
-    warnings: &mut Vec<Warning>,
-) -> Result<SecretData, Error> {
-    let server = credentials::find_secret(
-        secrets,
-        options.namespace.as_deref(),
-        &plan.namespace,
-        &n.server_secret(),
-    );
-    let client = credentials::find_secret(
-        secrets,
-        options.namespace.as_deref(),
-        &plan.namespace,
-        &n.client_secret(),
-    );
-    match (server, client) {
-        (Some(s), Some(c)) => return kept(n, s, c),
-        (Some(_), None) | (None, Some(_)) => {
-            let (have, missing) = if server.is_some() {
-                (n.server_secret(), n.client_secret())
-            } else {
-                (n.client_secret(), n.server_secret())
-            };
-            return Err(Error::new(
-                ErrorKind::Credentials,
-                PATH,
-                format!(
-                    "the input holds the Secret {have} but not {missing}; give both to keep the bus's credentials, or neither to make new ones"
-                ),
-            ));
-        }
-        (None, None) => {}
-    }
-    const NO_SOURCE: Wording = Wording {
-        credential: crate::error::Credential::JetStream,
-        drawn: "random credentials and TLS keys were drawn; every render changes them and restarts the bus and its clients",
-    };
-    let secrets = (n.server_secret(), n.client_secret());
-    let seed = match credentials::new_source(plan, options, PATH, secrets, &NO_SOURCE, warnings)? {
-        NewSource::Seed(seed) => seed.clone(),
-        NewSource::Random => Seed::new(credentials::random(43).expose())
-            .expect("43 random characters make a valid seed"),
-    };
-    let window = Window::parse(
-        &options.certificate_validity.not_before,
-        &options.certificate_validity.not_after,
-    )
-    .map_err(|m| Error::new(ErrorKind::Invalid, "options.certificateValidity", m))?;
-    derived(plan, n, &seed, window)
-}
-
-/// Both Secrets as found in the input, data kept byte for byte.
-fn kept(n: &JetStreamNames, server: &Secret, client: &Secret) -> Result<SecretData, Error> {
-    // As the API server stores a Secret: `stringData` is written over `data`.
-    let data = |s: &Secret| -> Data {
-        let mut d: Data = s.data.clone().unwrap_or_default();
-        d.extend(
-            s.string_data
-                .iter()
-                .flatten()
-                .map(|(k, v)| (k.clone(), ByteString(v.clone().into_bytes()))),
-        );
-        d
-    };
-    let (server_data, client_data) = (data(server), data(client));
-    // What is wrong with the pair, by Secret and key; values are never named.
-    let (mut missing, mut empty) = (Vec::new(), Vec::new());
-    let mut check = |secret: String, data: &Data, key: &str| match data.get(key) {
-        None => missing.push(format!("{secret}/{key}")),
-        Some(v) if v.0.is_empty() => empty.push(format!("{secret}/{key}")),
-        Some(_) => {}
-    };
-    for key in SERVER_FILES.iter().map(|(k, _)| *k).chain([ENCRYPTION_KEY]) {
-        check(n.server_secret(), &server_data, key);
-    }
-    check(n.client_secret(), &client_data, names::CLIENT_AUTH_KEY);
-    let mut problems = Vec::new();
-    if !missing.is_empty() {
-        problems.push(format!("lack {}", missing.join(", ")));
-    }
-    if !empty.is_empty() {
-        problems.push(format!("hold an empty {}", empty.join(", ")));
-    }
-    if client_data
-        .get(names::CLIENT_AUTH_KEY)
-        .is_some_and(|v| !v.0.is_empty() && !client_auth_ok(&v.0))
-    {
-        problems.push(format!(
-            "hold no user and password in {}/{} (expected the lines username: <user> and \
-             password: <password>)",
-            n.client_secret(),
-            names::CLIENT_AUTH_KEY
-        ));
-    }
-    if !problems.is_empty() {
-        return Err(Error::new(
-            ErrorKind::Credentials,
-            PATH,
-            format!(
-                "the existing Secrets {}; give complete Secrets as the cluster holds them, or neither to make new ones",
-                problems.join("; ")
-            ),
-        ));
-    }
-    Ok(SecretData {
-        server: server_data,
-        client: client_data,
-    })
-}
-
-/// A client Secret's `client-auth` as the Argo Events clients read it: a YAML mapping with a
-/// `username` and a `password`, each a plain value.
-fn client_auth_ok(value: &[u8]) -> bool {
-    let Some(doc) = std::str::from_utf8(value)
-        .ok()
-        .and_then(|t| crate::yaml::load_documents(t).ok())
-        .and_then(|d| d.into_iter().next())
-    else {
-        return false;
-    };
-    let scalar = |k: &str| {
-        doc.value
-            .get(k)
-            .is_some_and(|v| v.is_string() || v.is_number() || v.is_boolean())
-    };
-    scalar("username") && scalar("password")
-}
-
-#[derive(Serialize)]
-struct ServerAuth<'a> {
-    user: &'a str,
-    password: &'a str,
-    system_password: &'a str,
-}
-
-#[derive(Serialize)]
-struct ClientAuth<'a> {
-    user: &'a str,
-    password: &'a str,
-}
-
-/// Everything derived from `seed` (the user's, or a throwaway random one).
-fn derived(
-    plan: &Plan,
-    n: &JetStreamNames,
-    seed: &Seed,
-    window: Window,
-) -> Result<SecretData, Error> {
-    let purpose = |what: &str| format!("jetstream-{what}\0{}\0{}", plan.namespace, plan.name);
-    let text = |what: &str, len| credentials::derive(seed, &purpose(what), len);
-    let key = |what: &str| {
-        let p = purpose(what);
-        certs::signing_key(|attempt| credentials::derive_bytes(seed, &p, attempt))
-    };
-    let serial = |what: &str| {
-        let b = credentials::derive_bytes(seed, &purpose(what), 0);
-        let mut s = [0u8; 16];
-        s.copy_from_slice(&b[..16]);
-        s
-    };
-    let user = text("user", USER_LEN);
-    let password = text("password", PASSWORD_LEN);
-    let system_password = text("system-password", SYSTEM_PASSWORD_LEN);
-    let encryption = text("encryption", ENCRYPTION_KEY_LEN);
-
-    let pair = |what: &str, role: Role, dns: Vec<String>| -> Result<(Issued, Issued), Error> {
-        let ca = certs::issue(
-            Role::Ca,
-            key(&format!("{what}-ca-key")),
-            None,
-            &dns,
-            serial(&format!("{what}-ca-serial")),
-            window,
-        )?;
-        let leaf = certs::issue(
-            role,
-            key(&format!("{what}-key")),
-            Some(&ca),
-            &dns,
-            serial(&format!("{what}-serial")),
-            window,
-        )?;
-        Ok((ca, leaf))
-    };
-    let (ca, server) = pair("server", Role::Server, n.server_dns_names(&plan.namespace))?;
-    let (cluster_ca, cluster) = pair(
-        "cluster",
-        Role::Cluster,
-        n.cluster_dns_names(&plan.namespace),
-    )?;
-
-    let auth = templates::render(
-        templates::JETSTREAM_SERVER_AUTH,
-        &ServerAuth {
-            user: user.expose(),
-            password: password.expose(),
-            system_password: system_password.expose(),
-        },
-    )?;
-    let client_auth = templates::render(
-        templates::JETSTREAM_CLIENT_AUTH,
-        &ClientAuth {
-            user: user.expose(),
-            password: password.expose(),
-        },
-    )?;
-    let bytes = |s: &str| ByteString(s.as_bytes().to_vec());
-    let server_data = Data::from([
-        (names::SERVER_AUTH_KEY.to_owned(), bytes(&auth)),
-        (ENCRYPTION_KEY.to_owned(), bytes(encryption.expose())),
-        ("private-key".to_owned(), bytes(&server.key_pem)),
-        ("cert".to_owned(), bytes(&server.cert_pem)),
-        ("ca-cert".to_owned(), bytes(&ca.cert_pem)),
-        ("cluster-private-key".to_owned(), bytes(&cluster.key_pem)),
-        ("cluster-cert".to_owned(), bytes(&cluster.cert_pem)),
-        ("cluster-ca-cert".to_owned(), bytes(&cluster_ca.cert_pem)),
-    ]);
-    let client_data = Data::from([(names::CLIENT_AUTH_KEY.to_owned(), bytes(&client_auth))]);
-    Ok(SecretData {
-        server: server_data,
-        client: client_data,
-    })
-}
-
-fn service(plan: &Plan, options: &RenderOptions, n: &JetStreamNames) -> Service {
+fn service(plan: &Plan, js: &JetStreamPlan, n: &JetStreamNames) -> Service {
     let mut ports = vec![
         common::service_port("tcp-client", CLIENT_PORT),
         common::service_port("cluster", CLUSTER_PORT),
     ];
-    if options.metrics {
+    if js.metrics_image.is_some() {
         ports.push(common::service_port("metrics", METRICS_PORT));
     }
     ports.push(common::service_port("monitor", MONITOR_PORT));
     common::headless_service(
         plan,
-        options,
         n.service(),
         &BTreeMap::new(),
         ServiceSpec {
@@ -378,15 +108,9 @@ pub(crate) fn nats_js_conf(plan: &Plan, js: &JetStreamPlan) -> Result<String, Er
     )
 }
 
-fn config_map(
-    plan: &Plan,
-    js: &JetStreamPlan,
-    options: &RenderOptions,
-    n: &JetStreamNames,
-) -> Result<ConfigMap, Error> {
+fn config_map(plan: &Plan, js: &JetStreamPlan, n: &JetStreamNames) -> Result<ConfigMap, Error> {
     Ok(common::config_map(
         plan,
-        options,
         n.config_map(),
         &BTreeMap::new(),
         JETSTREAM_CONFIG_KEY,
@@ -424,7 +148,7 @@ fn main_container(js: &JetStreamPlan, n: &JetStreamNames) -> Container {
                 value_from: Some(EnvVarSource {
                     secret_key_ref: Some(SecretKeySelector {
                         name: n.server_secret(),
-                        key: ENCRYPTION_KEY.to_owned(),
+                        key: names::JETSTREAM_ENCRYPTION_KEY.to_owned(),
                         ..Default::default()
                     }),
                     ..Default::default()
@@ -467,12 +191,7 @@ fn main_container(js: &JetStreamPlan, n: &JetStreamNames) -> Container {
     main
 }
 
-fn stateful_set(
-    plan: &Plan,
-    js: &JetStreamPlan,
-    options: &RenderOptions,
-    n: &JetStreamNames,
-) -> StatefulSet {
+fn stateful_set(plan: &Plan, js: &JetStreamPlan, n: &JetStreamNames) -> StatefulSet {
     let mut reloader = Container {
         name: "reloader".to_owned(),
         image: Some(js.reloader_image.clone()),
@@ -507,7 +226,7 @@ fn stateful_set(
             n.config_map(),
             (JETSTREAM_CONFIG_KEY, "nats-js.conf"),
             n.server_secret(),
-            &SERVER_FILES,
+            &names::JETSTREAM_SERVER_FILES,
         ),
     ];
     if js.persistence.is_none() {
@@ -517,7 +236,6 @@ fn stateful_set(
     let pod = &js.pod;
     common::stateful_set(
         plan,
-        options,
         n.stateful_set(),
         pod,
         PodSpec {
@@ -540,8 +258,9 @@ mod tests {
     use super::*;
     use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+    use crate::options::{RenderOptions, Seed};
     use crate::render::Rendered;
-    use crate::{ErrorKind, render_str};
+    use crate::render_str;
 
     const SEED: &str = "0123456789abcdef-unit-tests";
 
@@ -568,15 +287,6 @@ mod tests {
     fn sts(r: &Rendered) -> &StatefulSet {
         match find(r, "StatefulSet", "eventbus-default-js") {
             Object::StatefulSet(s) => s,
-            _ => unreachable!(),
-        }
-    }
-
-    fn secret_text(r: &Rendered, name: &str, key: &str) -> String {
-        match find(r, "Secret", name) {
-            Object::Secret(s) => {
-                String::from_utf8(s.data.as_ref().unwrap()[key].0.clone()).unwrap()
-            }
             _ => unreachable!(),
         }
     }
@@ -1104,183 +814,6 @@ include ./auth.conf"#;
             )
         );
         assert_eq!(ex.tls.as_ref().unwrap().insecure_skip_verify, Some(true));
-    }
-
-    #[test]
-    fn credentials_have_upstream_shapes_and_follow_the_seed() {
-        let r = render("    version: latest\n", &options());
-        let client = secret_text(&r, "eventbus-default-js-client-auth", "client-auth");
-        let (user_line, pass_line) = client.split_once('\n').unwrap();
-        let user = user_line.strip_prefix("username: ").unwrap();
-        let pass = pass_line.strip_prefix("password: ").unwrap();
-        assert_eq!((user.len(), pass.len()), (8, 16));
-        let auth = secret_text(&r, "eventbus-default-js-server", "auth");
-        assert!(auth.starts_with(
-            "system_account: sys\n\naccounts: {\n  \"js\": {\n    \"jetstream\": true,\n"
-        ));
-        assert!(auth.contains(&format!(
-            "      {{\"user\": \"{user}\", \"pass\": \"{pass}\"}}\n"
-        )));
-        let sys = auth
-            .split("{\"user\": \"sys\", \"pass\": \"")
-            .nth(1)
-            .unwrap();
-        assert_eq!(sys.find('"'), Some(24));
-        assert!(auth.ends_with("tls {\n  cert_file: \"/etc/nats-config/server-cert.pem\"\n  key_file:  \"/etc/nats-config/server-key.pem\"\n  ca_file:   \"/etc/nats-config/ca-cert.pem\"\n}"));
-        let key = secret_text(&r, "eventbus-default-js-server", "encryption");
-        assert_eq!(key.len(), 12);
-        assert!(key.bytes().all(|b| b.is_ascii_alphanumeric()));
-        for k in ["private-key", "cluster-private-key"] {
-            assert!(
-                secret_text(&r, "eventbus-default-js-server", k)
-                    .starts_with("-----BEGIN PRIVATE KEY-----\n")
-            );
-        }
-        for k in ["cert", "ca-cert", "cluster-cert", "cluster-ca-cert"] {
-            assert!(
-                secret_text(&r, "eventbus-default-js-server", k)
-                    .starts_with("-----BEGIN CERTIFICATE-----\n")
-            );
-        }
-        // Same seed, same bytes; another seed or another bus, other credentials.
-        let again = render("    version: latest\n", &options());
-        assert_eq!(r.to_yaml().unwrap(), again.to_yaml().unwrap());
-        let other = render(
-            "    version: latest\n",
-            &RenderOptions::default().seed(Seed::new("another seed, 16+ bytes").unwrap()),
-        );
-        assert_ne!(
-            client,
-            secret_text(&other, "eventbus-default-js-client-auth", "client-auth")
-        );
-        // Key material of different purposes never coincides.
-        let keys: std::collections::BTreeSet<String> = [
-            "private-key",
-            "cluster-private-key",
-            "cert",
-            "ca-cert",
-            "cluster-cert",
-            "cluster-ca-cert",
-        ]
-        .iter()
-        .map(|k| secret_text(&r, "eventbus-default-js-server", k))
-        .collect();
-        assert_eq!(keys.len(), 6);
-    }
-
-    #[test]
-    fn random_credentials_need_the_switch_and_warn() {
-        let e = render_str(&bus("    version: latest\n"), &RenderOptions::default()).unwrap_err();
-        let e = &e.0[0];
-        assert_eq!(e.kind(), ErrorKind::Credentials);
-        assert_eq!(
-            e.cause(),
-            Some(&crate::Cause::NoCredentialSource {
-                needs: crate::Credential::JetStream,
-                secrets: vec![
-                    "eventbus-default-js-server".to_owned(),
-                    "eventbus-default-js-client-auth".to_owned()
-                ],
-            })
-        );
-        for hint in ["RenderOptions::seed", "RenderOptions::random_tokens"] {
-            assert!(e.message().contains(hint), "{hint}");
-        }
-        let o = RenderOptions::default().random_tokens(true);
-        let a = render("    version: latest\n", &o);
-        let b = render("    version: latest\n", &o);
-        assert!(a.warnings.iter().any(|w| w.message.contains("random")));
-        assert_ne!(
-            secret_text(&a, "eventbus-default-js-server", "private-key"),
-            secret_text(&b, "eventbus-default-js-server", "private-key")
-        );
-    }
-
-    #[test]
-    fn existing_secrets_are_kept_verbatim() {
-        let first = render("    version: latest\n", &options());
-        let secrets: Vec<Secret> = first
-            .objects()
-            .filter_map(|o| match o {
-                Object::Secret(s) => Some(s.clone()),
-                _ => None,
-            })
-            .collect();
-        // No seed, a different seed: the Secrets win either way.
-        for o in [
-            RenderOptions::default(),
-            RenderOptions::default().seed(Seed::new("yet another seed value").unwrap()),
-        ] {
-            let o = secrets
-                .iter()
-                .cloned()
-                .fold(o, RenderOptions::existing_secret);
-            assert_eq!(
-                render("    version: latest\n", &o).to_yaml().unwrap(),
-                first.to_yaml().unwrap()
-            );
-        }
-        // Only one of the pair: an error that names both, and no secret value.
-        let o = RenderOptions::default().existing_secret(secrets[0].clone());
-        let e = render_str(&bus("    version: latest\n"), &o).unwrap_err();
-        let m = e.0[0].message();
-        assert!(
-            m.contains("eventbus-default-js-server")
-                && m.contains("eventbus-default-js-client-auth")
-        );
-        // A key missing: named, values not shown.
-        let mut server = secrets[0].clone();
-        let removed = server
-            .data
-            .as_mut()
-            .unwrap()
-            .remove("cluster-cert")
-            .unwrap();
-        let o = RenderOptions::default()
-            .existing_secret(server)
-            .existing_secret(secrets[1].clone());
-        let e = render_str(&bus("    version: latest\n"), &o).unwrap_err();
-        let m = e.0[0].message();
-        assert!(m.contains("eventbus-default-js-server/cluster-cert"), "{m}");
-        let removed = String::from_utf8(removed.0).unwrap();
-        assert!(!e.to_string().contains(removed.lines().nth(1).unwrap()));
-        // Present but broken: an empty key, a client-auth without the user: named, values not
-        // shown, in the same message.
-        let mut server = secrets[0].clone();
-        let server_data = server.data.as_mut().unwrap();
-        server_data.get_mut("encryption").unwrap().0.clear();
-        let mut client = secrets[1].clone();
-        let client_auth = client
-            .data
-            .as_mut()
-            .unwrap()
-            .get_mut("client-auth")
-            .unwrap();
-        let password = String::from_utf8(client_auth.0.clone()).unwrap();
-        let password = password.lines().nth(1).unwrap().to_owned();
-        client_auth.0 = password.clone().into_bytes();
-        let o = RenderOptions::default()
-            .existing_secret(server)
-            .existing_secret(client);
-        let e = render_str(&bus("    version: latest\n"), &o).unwrap_err();
-        let (e, m) = (&e.0[0], e.0[0].message());
-        assert_eq!(
-            (e.kind(), e.path()),
-            (crate::ErrorKind::Credentials, "spec.jetstream")
-        );
-        assert!(
-            m.starts_with(
-                "the existing Secrets hold an empty eventbus-default-js-server/encryption; hold no \
-                 user and password in eventbus-default-js-client-auth/client-auth"
-            ),
-            "{m}"
-        );
-        let value = password.strip_prefix("password: ").unwrap();
-        assert!(!e.to_string().contains(value));
-        assert!(client_auth_ok(b"username: abcdefgh\npassword: \"p4ss\""));
-        assert!(client_auth_ok(b"username: 12345678\npassword: 1e100"));
-        assert!(!client_auth_ok(b"username: [a\npassword: b"));
-        assert!(!client_auth_ok(b"token: \"x\""));
     }
 
     #[test]

@@ -15,10 +15,9 @@ use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
-use crate::error::{Error, Errors, Warning};
-use crate::options::RenderOptions;
-use crate::parse::Parsed;
-use crate::plan::{Plan, PlanKind};
+use crate::credentials::{BusCredentials, Credentials};
+use crate::error::{Error, ErrorKind, Errors, Warning};
+use crate::plan::{Plan, PlanKind, StanAuth};
 use crate::spec::EventBus;
 
 /// One rendered Kubernetes object.
@@ -114,14 +113,48 @@ impl Rendered {
     }
 }
 
-/// Renders validated plans. Secrets in `parsed` and in the options supply existing credentials.
-pub fn render(
-    plans: &[Plan],
-    parsed: &Parsed,
-    options: &RenderOptions,
-) -> Result<Rendered, Errors> {
+/// Renders one bus: a pure function of its plan and its credentials (see
+/// [`resolve_credentials`](crate::resolve_credentials)); the same arguments always give the same
+/// objects.
+pub fn render_bus(plan: &Plan, credentials: &BusCredentials) -> Result<RenderedBus, Error> {
+    let objects = match (&plan.kind, credentials) {
+        (PlanKind::Stan(stan), BusCredentials::StanToken(token))
+            if stan.auth == StanAuth::Token =>
+        {
+            stan::objects(plan, stan, Some(token))?
+        }
+        (PlanKind::Stan(stan), BusCredentials::None) if stan.auth == StanAuth::None => {
+            stan::objects(plan, stan, None)?
+        }
+        (PlanKind::JetStream(js), BusCredentials::JetStream(secrets)) => {
+            jetstream::objects(plan, js, secrets)?
+        }
+        (PlanKind::External(bus), BusCredentials::None) => vec![Object::EventBus((**bus).clone())],
+        _ => {
+            return Err(Error::new(
+                ErrorKind::Credentials,
+                "",
+                format!(
+                    "bus {}/{}: the credentials handed to render do not fit the bus; resolve them \
+                     from the same plans",
+                    plan.namespace, plan.name
+                ),
+            ));
+        }
+    };
+    Ok(RenderedBus {
+        name: plan.name.clone(),
+        namespace: plan.namespace.clone(),
+        document: plan.document,
+        objects,
+    })
+}
+
+/// Renders plans with their credentials (one entry per plan, in plan order, as
+/// [`resolve_credentials`](crate::resolve_credentials) gives them).
+pub fn render_resolved(plans: &[Plan], credentials: &Credentials) -> Result<Rendered, Errors> {
     let mut buses = Vec::with_capacity(plans.len());
-    let warnings = render_each(plans, parsed, options, |bus| {
+    let warnings = render_resolved_each(plans, credentials, |bus| {
         buses.push(bus);
         Ok(())
     })?;
@@ -130,58 +163,30 @@ pub fn render(
 
 /// Renders plan by plan and hands each bus to `sink` as soon as it is built, so that only one
 /// bus's objects are in memory at a time (a front end can serialize them right away). All
-/// errors are collected; once one occurred, later buses are still checked but no longer handed
-/// to `sink`. Returns the warnings, in input order.
-pub fn render_each(
+/// errors are collected; once one occurred, later buses are still rendered but no longer handed
+/// to `sink`. Returns the warnings of the plans and of their credentials, in input order.
+pub fn render_resolved_each(
     plans: &[Plan],
-    parsed: &Parsed,
-    options: &RenderOptions,
+    credentials: &Credentials,
     mut sink: impl FnMut(RenderedBus) -> Result<(), Error>,
 ) -> Result<Vec<Warning>, Errors> {
-    let secrets: Vec<&Secret> = parsed
-        .secrets
-        .iter()
-        .chain(options.existing_secrets.iter())
-        .collect();
-    let mut warnings = parsed.warnings.clone();
+    let mut warnings = Vec::new();
     let mut errors = Vec::new();
-    for plan in plans {
+    let none = BusCredentials::None;
+    for (i, plan) in plans.iter().enumerate() {
         warnings.extend(plan.warnings.iter().cloned());
-        let objects = match &plan.kind {
-            PlanKind::Stan(stan) => stan::objects(plan, stan, &secrets, options, &mut warnings),
-            PlanKind::JetStream(js) => {
-                jetstream::objects(plan, js, &secrets, options, &mut warnings)
-            }
-            PlanKind::External(bus) => Ok(vec![Object::EventBus((**bus).clone())]),
-        };
-        let bus = objects.map(|objects| RenderedBus {
-            name: plan.name.clone(),
-            namespace: plan.namespace.clone(),
-            document: plan.document,
-            objects,
-        });
-        match bus {
+        warnings.extend(credentials.warnings(i).iter().cloned());
+        match render_bus(plan, credentials.bus(i).unwrap_or(&none)) {
             Ok(bus) if errors.is_empty() => {
                 if let Err(e) = sink(bus) {
                     errors.push(e.in_document(plan.document));
                 }
             }
             Ok(_) => {}
-            Err(e) => {
-                let at = parsed
-                    .buses
-                    .iter()
-                    .find(|b| b.document == plan.document)
-                    .and_then(|b| b.locate(e.path()));
-                errors.push(e.at(at).in_document(plan.document));
-            }
+            Err(e) => errors.push(e.in_document(plan.document)),
         }
     }
-    // Warnings in input order: by document, then position.
-    warnings.sort_by_key(|w| {
-        let at = w.location.map_or((usize::MAX, 0), |l| (l.line, l.column));
-        (w.document.unwrap_or(usize::MAX), at)
-    });
+    sort_warnings(&mut warnings);
     if errors.is_empty() {
         Ok(warnings)
     } else {
@@ -189,23 +194,111 @@ pub fn render_each(
     }
 }
 
-/// Appends the optional objects of a native bus, as the options ask: the PodDisruptionBudget
+/// Sorts warnings into input order: by document, then position (stable, so warnings at the same
+/// place keep the order they were found in).
+pub(crate) fn sort_warnings(warnings: &mut [Warning]) {
+    warnings.sort_by_key(|w| {
+        let at = w.location.map_or((usize::MAX, 0), |l| (l.line, l.column));
+        (w.document.unwrap_or(usize::MAX), at)
+    });
+}
+
+/// Appends the optional objects of a native bus, as the plan asks: the PodDisruptionBudget
 /// `pdb_name`, then the companion EventBus.
 fn push_optional(
     out: &mut Vec<Object>,
     plan: &Plan,
-    options: &RenderOptions,
     pdb_name: String,
     companion: impl FnOnce() -> EventBus,
 ) {
-    if options.pod_disruption_budget {
+    if plan.pod_disruption_budget {
         out.push(Object::PodDisruptionBudget(pdb::pod_disruption_budget(
-            plan, options, pdb_name,
+            plan, pdb_name,
         )));
     }
-    if options.companion {
+    if plan.companion {
         out.push(Object::EventBus(companion()));
     }
 }
 
 pub use companion::COMPANION_ANNOTATION;
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng;
+
+    use super::*;
+    use crate::options::{RenderOptions, Seed};
+    use crate::{parse, resolve_credentials, validate};
+
+    const INPUT: &str = "apiVersion: argoproj.io/v1alpha1
+kind: EventBus
+metadata: {name: stan, namespace: ev}
+spec: {nats: {native: {auth: token}}}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: EventBus
+metadata: {name: js, namespace: ev}
+spec: {jetstream: {version: latest}}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: EventBus
+metadata: {name: kafka, namespace: ev}
+spec: {kafka: {url: 'kafka:9092', topic: t}}
+";
+
+    fn plans_and_credentials(
+        options: &RenderOptions,
+        rng: Option<&mut dyn rand::CryptoRng>,
+    ) -> (Vec<Plan>, Credentials) {
+        let parsed = parse(INPUT, options).unwrap();
+        let plans = validate(&parsed, options).unwrap();
+        let credentials = resolve_credentials(&plans, &parsed, options, rng).unwrap();
+        (plans, credentials)
+    }
+
+    fn yaml(plans: &[Plan], credentials: &Credentials) -> String {
+        render_resolved(plans, credentials)
+            .unwrap()
+            .to_yaml()
+            .unwrap()
+    }
+
+    #[test]
+    fn render_is_a_pure_function_of_plans_and_credentials() {
+        let options =
+            RenderOptions::default().seed(Seed::new("a seed for the purity test").unwrap());
+        let (plans, credentials) = plans_and_credentials(&options, None);
+        let first = yaml(&plans, &credentials);
+        assert_eq!(first, yaml(&plans, &credentials));
+        // Bus by bus, the same objects as the whole render.
+        for (i, plan) in plans.iter().enumerate() {
+            let a = render_bus(plan, credentials.bus(i).unwrap()).unwrap();
+            assert_eq!(a, render_bus(plan, credentials.bus(i).unwrap()).unwrap());
+        }
+        // Random credentials from a seeded generator: reproducible bytes.
+        let random = RenderOptions::default().random_tokens(true);
+        let render_seeded = |seed: u64| {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+            let (plans, credentials) = plans_and_credentials(&random, Some(&mut rng));
+            yaml(&plans, &credentials)
+        };
+        assert_eq!(render_seeded(1), render_seeded(1));
+        assert_ne!(render_seeded(1), render_seeded(2));
+        assert_ne!(render_seeded(1), first);
+    }
+
+    #[test]
+    fn credentials_that_do_not_fit_the_plan_are_an_error() {
+        let options =
+            RenderOptions::default().seed(Seed::new("a seed for the purity test").unwrap());
+        let (plans, _) = plans_and_credentials(&options, None);
+        let e = render_bus(&plans[0], &BusCredentials::None).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Credentials);
+        let none: Credentials = plans.iter().map(|_| BusCredentials::None).collect();
+        let e = render_resolved(&plans, &none).unwrap_err();
+        // The token bus and the JetStream bus lack theirs; the external bus needs none.
+        let documents: Vec<_> = e.0.iter().map(|e| e.document()).collect();
+        assert_eq!(documents, [Some(0), Some(1)]);
+    }
+}

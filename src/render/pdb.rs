@@ -8,15 +8,10 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::common;
 use crate::names;
-use crate::options::RenderOptions;
 use crate::plan::Plan;
 
 /// `eventbus-<n>-pdb`: at most one bus pod down at a time.
-pub(crate) fn pod_disruption_budget(
-    plan: &Plan,
-    options: &RenderOptions,
-    name: String,
-) -> PodDisruptionBudget {
+pub(crate) fn pod_disruption_budget(plan: &Plan, name: String) -> PodDisruptionBudget {
     let selector = BTreeMap::from([
         (
             names::LABEL_CONTROLLER.to_owned(),
@@ -25,7 +20,7 @@ pub(crate) fn pod_disruption_budget(
         (names::LABEL_EVENTBUS_NAME.to_owned(), plan.name.clone()),
     ]);
     PodDisruptionBudget {
-        metadata: common::meta(plan, options, name, &BTreeMap::new(), BTreeMap::new()),
+        metadata: common::meta(plan, name, &BTreeMap::new(), BTreeMap::new()),
         spec: Some(PodDisruptionBudgetSpec {
             max_unavailable: Some(IntOrString::Int(1)),
             selector: Some(LabelSelector {

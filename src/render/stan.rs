@@ -12,10 +12,9 @@ use serde::Serialize;
 
 use super::common::{self, CONFIG_VOLUME};
 use super::{Object, companion};
-use crate::credentials::{self, NewSource, SecretString, TOKEN_LEN, Wording};
-use crate::error::{Error, ErrorKind, Warning};
+use crate::credentials::SecretString;
+use crate::error::Error;
 use crate::names::{self, CLIENT_PORT, CLUSTER_PORT, MONITOR_PORT, StanNames};
-use crate::options::RenderOptions;
 use crate::plan::{Plan, StanAuth, StanPlan};
 use crate::templates;
 
@@ -23,96 +22,31 @@ const DATA_VOLUME: &str = "stan-data";
 const CONFIG_DIR: &str = "/etc/stan-config";
 const DATA_DIR: &str = "/data/stan";
 
-/// Every object of a NATS Streaming bus.
+/// Every object of a NATS Streaming bus; `token` is the bus token when `auth` is `token`.
 pub(crate) fn objects(
     plan: &Plan,
     stan: &StanPlan,
-    secrets: &[&Secret],
-    options: &RenderOptions,
-    warnings: &mut Vec<Warning>,
+    token: Option<&SecretString>,
 ) -> Result<Vec<Object>, Error> {
     let n = StanNames::new(&plan.name);
-    let token = match stan.auth {
-        StanAuth::None => None,
-        StanAuth::Token => Some(token(plan, &n, secrets, options, warnings)?),
-    };
     let mut out = vec![
-        Object::Service(service(plan, options, &n)),
-        Object::ConfigMap(config_map(plan, stan, options, &n)?),
-        Object::Secret(server_secret(plan, options, &n, stan.auth, token.as_ref())?),
+        Object::Service(service(plan, &n)),
+        Object::ConfigMap(config_map(plan, stan, &n)?),
+        Object::Secret(server_secret(plan, &n, stan.auth, token)?),
     ];
-    if let Some(t) = &token {
-        out.push(Object::Secret(client_secret(plan, options, &n, t)?));
+    if let Some(t) = token {
+        out.push(Object::Secret(client_secret(plan, &n, t)?));
     }
-    out.push(Object::StatefulSet(stateful_set(plan, stan, options, &n)));
-    super::push_optional(&mut out, plan, options, n.pdb(), || {
-        companion::stan(plan, options, stan.auth)
-    });
+    out.push(Object::StatefulSet(stateful_set(plan, stan, &n)));
+    super::push_optional(&mut out, plan, n.pdb(), || companion::stan(plan, stan.auth));
     Ok(out)
 }
 
-/// The bus token: kept from existing Secrets, derived from the seed, or random when allowed.
-fn token(
-    plan: &Plan,
-    n: &StanNames,
-    secrets: &[&Secret],
-    options: &RenderOptions,
-    warnings: &mut Vec<Warning>,
-) -> Result<SecretString, Error> {
-    const PATH: &str = "spec.nats.native.auth";
-    let existing = |name: String, how| {
-        let secret = credentials::find_secret(
-            secrets,
-            options.namespace.as_deref(),
-            &plan.namespace,
-            &name,
-        );
-        credentials::existing_token(secret, &name, how, PATH)
-    };
-    let from_server = existing(n.server_secret(), &credentials::SERVER_TOKEN)?;
-    let from_client = existing(n.client_secret(), &credentials::CLIENT_TOKEN)?;
-    let existing = match (from_client, from_server) {
-        (Some(c), Some(s)) if c != s => {
-            return Err(Error::new(
-                ErrorKind::Credentials,
-                PATH,
-                format!(
-                    "the existing Secrets {} and {} hold different tokens; keep the pair the cluster uses",
-                    n.server_secret(),
-                    n.client_secret()
-                ),
-            ));
-        }
-        (Some(t), _) | (None, Some(t)) => Some(t),
-        (None, None) => None,
-    };
-    const NO_SOURCE: Wording = Wording {
-        credential: crate::error::Credential::Token,
-        drawn: "a random token was drawn; every render changes it and restarts the clients",
-    };
-    let token = if let Some(t) = existing {
-        t
-    } else {
-        let secrets = (n.server_secret(), n.client_secret());
-        match credentials::new_source(plan, options, PATH, secrets, &NO_SOURCE, warnings)? {
-            NewSource::Seed(seed) => {
-                let purpose = format!("stan-token\0{}\0{}", plan.namespace, plan.name);
-                credentials::derive(seed, &purpose, TOKEN_LEN)
-                    .expose()
-                    .to_owned()
-            }
-            NewSource::Random => credentials::random(TOKEN_LEN).expose().to_owned(),
-        }
-    };
-    Ok(credentials::secret_string(token))
-}
-
-fn service(plan: &Plan, options: &RenderOptions, n: &StanNames) -> Service {
+fn service(plan: &Plan, n: &StanNames) -> Service {
     let mut extra = plan.bus_labels.clone();
     extra.insert("stan".to_owned(), "yes".to_owned());
     common::headless_service(
         plan,
-        options,
         n.service(),
         &extra,
         ServiceSpec {
@@ -170,15 +104,9 @@ pub(crate) fn stan_conf(plan: &Plan, stan: &StanPlan) -> Result<String, Error> {
     )
 }
 
-fn config_map(
-    plan: &Plan,
-    stan: &StanPlan,
-    options: &RenderOptions,
-    n: &StanNames,
-) -> Result<ConfigMap, Error> {
+fn config_map(plan: &Plan, stan: &StanPlan, n: &StanNames) -> Result<ConfigMap, Error> {
     Ok(common::config_map(
         plan,
-        options,
         n.config_map(),
         &plan.bus_labels,
         names::STAN_CONFIG_KEY,
@@ -193,7 +121,6 @@ struct TokenContext<'a> {
 
 fn auth_secret(
     plan: &Plan,
-    options: &RenderOptions,
     name: String,
     label: &str,
     strategy: StanAuth,
@@ -204,7 +131,6 @@ fn auth_secret(
     let annotations = BTreeMap::from([("strategy".to_owned(), strategy.as_str().to_owned())]);
     common::secret(
         plan,
-        options,
         name,
         &extra,
         annotations,
@@ -214,7 +140,6 @@ fn auth_secret(
 
 fn server_secret(
     plan: &Plan,
-    options: &RenderOptions,
     n: &StanNames,
     auth: StanAuth,
     token: Option<&SecretString>,
@@ -228,7 +153,6 @@ fn server_secret(
     };
     Ok(auth_secret(
         plan,
-        options,
         n.server_secret(),
         "server-auth-secret",
         auth,
@@ -237,12 +161,7 @@ fn server_secret(
     ))
 }
 
-fn client_secret(
-    plan: &Plan,
-    options: &RenderOptions,
-    n: &StanNames,
-    token: &SecretString,
-) -> Result<Secret, Error> {
+fn client_secret(plan: &Plan, n: &StanNames, token: &SecretString) -> Result<Secret, Error> {
     let value = templates::render(
         templates::STAN_CLIENT_AUTH,
         &TokenContext {
@@ -251,7 +170,6 @@ fn client_secret(
     )?;
     Ok(auth_secret(
         plan,
-        options,
         n.client_secret(),
         "client-auth-secret",
         StanAuth::Token,
@@ -260,12 +178,7 @@ fn client_secret(
     ))
 }
 
-fn stateful_set(
-    plan: &Plan,
-    stan: &StanPlan,
-    options: &RenderOptions,
-    n: &StanNames,
-) -> StatefulSet {
+fn stateful_set(plan: &Plan, stan: &StanPlan, n: &StanNames) -> StatefulSet {
     let data_volume = if stan.persistence.is_some() {
         n.volume()
     } else {
@@ -329,7 +242,6 @@ fn stateful_set(
     let pod = &stan.pod;
     common::stateful_set(
         plan,
-        options,
         n.stateful_set(),
         pod,
         common::pod_spec(pod, volumes, containers),

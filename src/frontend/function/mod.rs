@@ -205,10 +205,10 @@ fn process(list: &ResourceList, env: &Environment) -> Result<Done, Vec<ResultIte
         docs.push(bus_document(c, config_index));
     }
 
-    let rendered = crate::parse::parse_documents(&docs, &options, true)
+    let rendered = crate::parse_documents(&docs, &options, true)
         .and_then(|parsed| {
             let plans = crate::validate(&parsed, &options)?;
-            crate::render(&plans, &parsed, &options)
+            crate::render_with_rng(&plans, &parsed, &options, Some(&mut rand::rng()))
         })
         .map_err(|errors| {
             errors

@@ -1,0 +1,500 @@
+//! The Secrets of a JetStream bus: passwords, the encryption key and TLS material, kept from the
+//! bus's existing Secrets when both are in the input, else derived from the seed, else (only
+//! when asked) derived from a throwaway seed drawn from the caller's random source. See `certs`
+//! for the certificate choices.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::ByteString;
+use k8s_openapi::api::core::v1::Secret;
+use rand::CryptoRng;
+use serde::Serialize;
+
+use super::{JetStreamSecrets, NewSource, Wording, find_secret};
+use crate::certs::{self, Issued, Role, Window};
+use crate::error::{Credential, Error, ErrorKind, Warning};
+use crate::names::{self, JetStreamNames};
+use crate::options::{RenderOptions, Seed};
+use crate::plan::{JetStreamPlan, Plan};
+use crate::templates;
+
+/// Lengths of the generated credentials, as upstream draws them.
+const USER_LEN: usize = 8;
+const PASSWORD_LEN: usize = 16;
+const SYSTEM_PASSWORD_LEN: usize = 24;
+const ENCRYPTION_KEY_LEN: usize = 12;
+
+type Data = BTreeMap<String, ByteString>;
+
+/// Where errors and warnings about the credentials point.
+const PATH: &str = "spec.jetstream";
+
+/// The Secrets' data: kept, derived, or random when allowed and `rng` is given.
+pub(super) fn secrets(
+    plan: &Plan,
+    js: &JetStreamPlan,
+    secrets: &[&Secret],
+    options: &RenderOptions,
+    rng: Option<&mut dyn CryptoRng>,
+    warnings: &mut Vec<Warning>,
+) -> Result<JetStreamSecrets, Error> {
+    let n = &JetStreamNames::new(&plan.name);
+    let server = find_secret(
+        secrets,
+        options.namespace.as_deref(),
+        &plan.namespace,
+        &n.server_secret(),
+    );
+    let client = find_secret(
+        secrets,
+        options.namespace.as_deref(),
+        &plan.namespace,
+        &n.client_secret(),
+    );
+    match (server, client) {
+        (Some(s), Some(c)) => return kept(n, s, c),
+        (Some(_), None) | (None, Some(_)) => {
+            let (have, missing) = if server.is_some() {
+                (n.server_secret(), n.client_secret())
+            } else {
+                (n.client_secret(), n.server_secret())
+            };
+            return Err(Error::new(
+                ErrorKind::Credentials,
+                PATH,
+                format!(
+                    "the input holds the Secret {have} but not {missing}; give both to keep the bus's credentials, or neither to make new ones"
+                ),
+            ));
+        }
+        (None, None) => {}
+    }
+    const NO_SOURCE: Wording = Wording {
+        credential: Credential::JetStream,
+        drawn: "random credentials and TLS keys were drawn; every render changes them and restarts the bus and its clients",
+    };
+    let secrets = (n.server_secret(), n.client_secret());
+    let seed = match super::new_source(plan, options, rng, PATH, secrets, &NO_SOURCE, warnings)? {
+        NewSource::Seed(seed) => seed.clone(),
+        // A throwaway seed: everything below is derived alike.
+        NewSource::Random(rng) => Seed::new(super::random(rng, 43).expose())
+            .expect("43 random characters make a valid seed"),
+    };
+    derived(plan, n, &seed, js.certificate_window)
+}
+
+/// Both Secrets as found in the input, data kept byte for byte.
+fn kept(n: &JetStreamNames, server: &Secret, client: &Secret) -> Result<JetStreamSecrets, Error> {
+    // As the API server stores a Secret: `stringData` is written over `data`.
+    let data = |s: &Secret| -> Data {
+        let mut d: Data = s.data.clone().unwrap_or_default();
+        d.extend(
+            s.string_data
+                .iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), ByteString(v.clone().into_bytes()))),
+        );
+        d
+    };
+    let (server_data, client_data) = (data(server), data(client));
+    // What is wrong with the pair, by Secret and key; values are never named.
+    let (mut missing, mut empty) = (Vec::new(), Vec::new());
+    let mut check = |secret: String, data: &Data, key: &str| match data.get(key) {
+        None => missing.push(format!("{secret}/{key}")),
+        Some(v) if v.0.is_empty() => empty.push(format!("{secret}/{key}")),
+        Some(_) => {}
+    };
+    for key in names::JETSTREAM_SERVER_FILES
+        .iter()
+        .map(|(k, _)| *k)
+        .chain([names::JETSTREAM_ENCRYPTION_KEY])
+    {
+        check(n.server_secret(), &server_data, key);
+    }
+    check(n.client_secret(), &client_data, names::CLIENT_AUTH_KEY);
+    let mut problems = Vec::new();
+    if !missing.is_empty() {
+        problems.push(format!("lack {}", missing.join(", ")));
+    }
+    if !empty.is_empty() {
+        problems.push(format!("hold an empty {}", empty.join(", ")));
+    }
+    if client_data
+        .get(names::CLIENT_AUTH_KEY)
+        .is_some_and(|v| !v.0.is_empty() && !client_auth_ok(&v.0))
+    {
+        problems.push(format!(
+            "hold no user and password in {}/{} (expected the lines username: <user> and \
+             password: <password>)",
+            n.client_secret(),
+            names::CLIENT_AUTH_KEY
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(Error::new(
+            ErrorKind::Credentials,
+            PATH,
+            format!(
+                "the existing Secrets {}; give complete Secrets as the cluster holds them, or neither to make new ones",
+                problems.join("; ")
+            ),
+        ));
+    }
+    Ok(JetStreamSecrets {
+        server: server_data,
+        client: client_data,
+    })
+}
+
+/// A client Secret's `client-auth` as the Argo Events clients read it: a YAML mapping with a
+/// `username` and a `password`, each a plain value.
+pub(crate) fn client_auth_ok(value: &[u8]) -> bool {
+    let Some(doc) = std::str::from_utf8(value)
+        .ok()
+        .and_then(|t| crate::yaml::load_documents(t).ok())
+        .and_then(|d| d.into_iter().next())
+    else {
+        return false;
+    };
+    let scalar = |k: &str| {
+        doc.value
+            .get(k)
+            .is_some_and(|v| v.is_string() || v.is_number() || v.is_boolean())
+    };
+    scalar("username") && scalar("password")
+}
+
+#[derive(Serialize)]
+struct ServerAuth<'a> {
+    user: &'a str,
+    password: &'a str,
+    system_password: &'a str,
+}
+
+#[derive(Serialize)]
+struct ClientAuth<'a> {
+    user: &'a str,
+    password: &'a str,
+}
+
+/// Everything derived from `seed` (the user's, or a throwaway random one).
+fn derived(
+    plan: &Plan,
+    n: &JetStreamNames,
+    seed: &Seed,
+    window: Window,
+) -> Result<JetStreamSecrets, Error> {
+    let purpose = |what: &str| format!("jetstream-{what}\0{}\0{}", plan.namespace, plan.name);
+    let text = |what: &str, len| super::derive(seed, &purpose(what), len);
+    let key = |what: &str| {
+        let p = purpose(what);
+        certs::signing_key(|attempt| super::derive_bytes(seed, &p, attempt))
+    };
+    let serial = |what: &str| {
+        let b = super::derive_bytes(seed, &purpose(what), 0);
+        let mut s = [0u8; 16];
+        s.copy_from_slice(&b[..16]);
+        s
+    };
+    let user = text("user", USER_LEN);
+    let password = text("password", PASSWORD_LEN);
+    let system_password = text("system-password", SYSTEM_PASSWORD_LEN);
+    let encryption = text("encryption", ENCRYPTION_KEY_LEN);
+
+    let pair = |what: &str, role: Role, dns: Vec<String>| -> Result<(Issued, Issued), Error> {
+        let ca = certs::issue(
+            Role::Ca,
+            key(&format!("{what}-ca-key")),
+            None,
+            &dns,
+            serial(&format!("{what}-ca-serial")),
+            window,
+        )?;
+        let leaf = certs::issue(
+            role,
+            key(&format!("{what}-key")),
+            Some(&ca),
+            &dns,
+            serial(&format!("{what}-serial")),
+            window,
+        )?;
+        Ok((ca, leaf))
+    };
+    let (ca, server) = pair("server", Role::Server, n.server_dns_names(&plan.namespace))?;
+    let (cluster_ca, cluster) = pair(
+        "cluster",
+        Role::Cluster,
+        n.cluster_dns_names(&plan.namespace),
+    )?;
+
+    let auth = templates::render(
+        templates::JETSTREAM_SERVER_AUTH,
+        &ServerAuth {
+            user: user.expose(),
+            password: password.expose(),
+            system_password: system_password.expose(),
+        },
+    )?;
+    let client_auth = templates::render(
+        templates::JETSTREAM_CLIENT_AUTH,
+        &ClientAuth {
+            user: user.expose(),
+            password: password.expose(),
+        },
+    )?;
+    let bytes = |s: &str| ByteString(s.as_bytes().to_vec());
+    let server_data = Data::from([
+        (names::SERVER_AUTH_KEY.to_owned(), bytes(&auth)),
+        (
+            names::JETSTREAM_ENCRYPTION_KEY.to_owned(),
+            bytes(encryption.expose()),
+        ),
+        ("private-key".to_owned(), bytes(&server.key_pem)),
+        ("cert".to_owned(), bytes(&server.cert_pem)),
+        ("ca-cert".to_owned(), bytes(&ca.cert_pem)),
+        ("cluster-private-key".to_owned(), bytes(&cluster.key_pem)),
+        ("cluster-cert".to_owned(), bytes(&cluster.cert_pem)),
+        ("cluster-ca-cert".to_owned(), bytes(&cluster_ca.cert_pem)),
+    ]);
+    let client_data = Data::from([(names::CLIENT_AUTH_KEY.to_owned(), bytes(&client_auth))]);
+    Ok(JetStreamSecrets {
+        server: server_data,
+        client: client_data,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng;
+
+    use super::*;
+    use crate::render::{Object, Rendered};
+    use crate::{ErrorKind, render_str, render_str_with_rng};
+
+    const SEED: &str = "0123456789abcdef-unit-tests";
+
+    fn options() -> RenderOptions {
+        RenderOptions::default().seed(Seed::new(SEED).unwrap())
+    }
+
+    fn bus(spec: &str) -> String {
+        format!(
+            "apiVersion: argoproj.io/v1alpha1\nkind: EventBus\nmetadata:\n  name: default\n  namespace: argo-events\n  labels: {{team: a}}\nspec:\n  jetstream:\n{spec}"
+        )
+    }
+
+    fn render(spec: &str, options: &RenderOptions) -> Rendered {
+        render_str(&bus(spec), options).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn secret_text(r: &Rendered, name: &str, key: &str) -> String {
+        let found = r
+            .objects()
+            .find(|o| o.kind() == "Secret" && o.name() == name);
+        match found {
+            Some(Object::Secret(s)) => {
+                String::from_utf8(s.data.as_ref().unwrap()[key].0.clone()).unwrap()
+            }
+            _ => panic!("no Secret {name}"),
+        }
+    }
+
+    #[test]
+    fn credentials_have_upstream_shapes_and_follow_the_seed() {
+        let r = render("    version: latest\n", &options());
+        let client = secret_text(&r, "eventbus-default-js-client-auth", "client-auth");
+        let (user_line, pass_line) = client.split_once('\n').unwrap();
+        let user = user_line.strip_prefix("username: ").unwrap();
+        let pass = pass_line.strip_prefix("password: ").unwrap();
+        assert_eq!((user.len(), pass.len()), (8, 16));
+        let auth = secret_text(&r, "eventbus-default-js-server", "auth");
+        assert!(auth.starts_with(
+            "system_account: sys\n\naccounts: {\n  \"js\": {\n    \"jetstream\": true,\n"
+        ));
+        assert!(auth.contains(&format!(
+            "      {{\"user\": \"{user}\", \"pass\": \"{pass}\"}}\n"
+        )));
+        let sys = auth
+            .split("{\"user\": \"sys\", \"pass\": \"")
+            .nth(1)
+            .unwrap();
+        assert_eq!(sys.find('"'), Some(24));
+        assert!(auth.ends_with("tls {\n  cert_file: \"/etc/nats-config/server-cert.pem\"\n  key_file:  \"/etc/nats-config/server-key.pem\"\n  ca_file:   \"/etc/nats-config/ca-cert.pem\"\n}"));
+        let key = secret_text(&r, "eventbus-default-js-server", "encryption");
+        assert_eq!(key.len(), 12);
+        assert!(key.bytes().all(|b| b.is_ascii_alphanumeric()));
+        for k in ["private-key", "cluster-private-key"] {
+            assert!(
+                secret_text(&r, "eventbus-default-js-server", k)
+                    .starts_with("-----BEGIN PRIVATE KEY-----\n")
+            );
+        }
+        for k in ["cert", "ca-cert", "cluster-cert", "cluster-ca-cert"] {
+            assert!(
+                secret_text(&r, "eventbus-default-js-server", k)
+                    .starts_with("-----BEGIN CERTIFICATE-----\n")
+            );
+        }
+        // Same seed, same bytes; another seed or another bus, other credentials.
+        let again = render("    version: latest\n", &options());
+        assert_eq!(r.to_yaml().unwrap(), again.to_yaml().unwrap());
+        let other = render(
+            "    version: latest\n",
+            &RenderOptions::default().seed(Seed::new("another seed, 16+ bytes").unwrap()),
+        );
+        assert_ne!(
+            client,
+            secret_text(&other, "eventbus-default-js-client-auth", "client-auth")
+        );
+        // Key material of different purposes never coincides.
+        let keys: std::collections::BTreeSet<String> = [
+            "private-key",
+            "cluster-private-key",
+            "cert",
+            "ca-cert",
+            "cluster-cert",
+            "cluster-ca-cert",
+        ]
+        .iter()
+        .map(|k| secret_text(&r, "eventbus-default-js-server", k))
+        .collect();
+        assert_eq!(keys.len(), 6);
+    }
+
+    #[test]
+    fn random_credentials_need_the_switch_and_warn() {
+        let e = render_str(&bus("    version: latest\n"), &RenderOptions::default()).unwrap_err();
+        let e = &e.0[0];
+        assert_eq!(e.kind(), ErrorKind::Credentials);
+        assert_eq!(
+            e.cause(),
+            Some(&crate::Cause::NoCredentialSource {
+                needs: crate::Credential::JetStream,
+                secrets: vec![
+                    "eventbus-default-js-server".to_owned(),
+                    "eventbus-default-js-client-auth".to_owned()
+                ],
+            })
+        );
+        for hint in ["RenderOptions::seed", "RenderOptions::random_tokens"] {
+            assert!(e.message().contains(hint), "{hint}");
+        }
+        let o = RenderOptions::default().random_tokens(true);
+        // The switch alone is not enough: render_str has no random source.
+        let e = render_str(&bus("    version: latest\n"), &o).unwrap_err();
+        let e = &e.0[0];
+        assert_eq!(
+            (e.kind(), e.path()),
+            (ErrorKind::Credentials, "spec.jetstream")
+        );
+        assert!(
+            e.message().contains("render_str_with_rng"),
+            "{}",
+            e.message()
+        );
+        assert_eq!(e.cause(), None);
+        let with = |rng: &mut dyn rand::CryptoRng| {
+            render_str_with_rng(&bus("    version: latest\n"), &o, rng).unwrap()
+        };
+        let a = with(&mut rand::rng());
+        let b = with(&mut rand::rng());
+        assert!(a.warnings.iter().any(|w| w.message.contains("random")));
+        assert_ne!(
+            secret_text(&a, "eventbus-default-js-server", "private-key"),
+            secret_text(&b, "eventbus-default-js-server", "private-key")
+        );
+        // Random, but from the caller's generator: the same seeded generator, the same bytes.
+        let seeded = || rand::rngs::StdRng::seed_from_u64(42);
+        assert_eq!(
+            with(&mut seeded()).to_yaml().unwrap(),
+            with(&mut seeded()).to_yaml().unwrap()
+        );
+    }
+
+    #[test]
+    fn existing_secrets_are_kept_verbatim() {
+        let first = render("    version: latest\n", &options());
+        let secrets: Vec<Secret> = first
+            .objects()
+            .filter_map(|o| match o {
+                Object::Secret(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect();
+        // No seed, a different seed: the Secrets win either way.
+        for o in [
+            RenderOptions::default(),
+            RenderOptions::default().seed(Seed::new("yet another seed value").unwrap()),
+        ] {
+            let o = secrets
+                .iter()
+                .cloned()
+                .fold(o, RenderOptions::existing_secret);
+            assert_eq!(
+                render("    version: latest\n", &o).to_yaml().unwrap(),
+                first.to_yaml().unwrap()
+            );
+        }
+        // Only one of the pair: an error that names both, and no secret value.
+        let o = RenderOptions::default().existing_secret(secrets[0].clone());
+        let e = render_str(&bus("    version: latest\n"), &o).unwrap_err();
+        let m = e.0[0].message();
+        assert!(
+            m.contains("eventbus-default-js-server")
+                && m.contains("eventbus-default-js-client-auth")
+        );
+        // A key missing: named, values not shown.
+        let mut server = secrets[0].clone();
+        let removed = server
+            .data
+            .as_mut()
+            .unwrap()
+            .remove("cluster-cert")
+            .unwrap();
+        let o = RenderOptions::default()
+            .existing_secret(server)
+            .existing_secret(secrets[1].clone());
+        let e = render_str(&bus("    version: latest\n"), &o).unwrap_err();
+        let m = e.0[0].message();
+        assert!(m.contains("eventbus-default-js-server/cluster-cert"), "{m}");
+        let removed = String::from_utf8(removed.0).unwrap();
+        assert!(!e.to_string().contains(removed.lines().nth(1).unwrap()));
+        // Present but broken: an empty key, a client-auth without the user: named, values not
+        // shown, in the same message.
+        let mut server = secrets[0].clone();
+        let server_data = server.data.as_mut().unwrap();
+        server_data.get_mut("encryption").unwrap().0.clear();
+        let mut client = secrets[1].clone();
+        let client_auth = client
+            .data
+            .as_mut()
+            .unwrap()
+            .get_mut("client-auth")
+            .unwrap();
+        let password = String::from_utf8(client_auth.0.clone()).unwrap();
+        let password = password.lines().nth(1).unwrap().to_owned();
+        client_auth.0 = password.clone().into_bytes();
+        let o = RenderOptions::default()
+            .existing_secret(server)
+            .existing_secret(client);
+        let e = render_str(&bus("    version: latest\n"), &o).unwrap_err();
+        let (e, m) = (&e.0[0], e.0[0].message());
+        assert_eq!(
+            (e.kind(), e.path()),
+            (crate::ErrorKind::Credentials, "spec.jetstream")
+        );
+        assert!(
+            m.starts_with(
+                "the existing Secrets hold an empty eventbus-default-js-server/encryption; hold no \
+                 user and password in eventbus-default-js-client-auth/client-auth"
+            ),
+            "{m}"
+        );
+        let value = password.strip_prefix("password: ").unwrap();
+        assert!(!e.to_string().contains(value));
+        assert!(client_auth_ok(b"username: abcdefgh\npassword: \"p4ss\""));
+        assert!(client_auth_ok(b"username: 12345678\npassword: 1e100"));
+        assert!(!client_auth_ok(b"username: [a\npassword: b"));
+        assert!(!client_auth_ok(b"token: \"x\""));
+    }
+}

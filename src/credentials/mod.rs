@@ -1,0 +1,376 @@
+//! Credentials that GitOps can hold steady: kept from existing Secrets, derived from a seed, or
+//! (only when asked, and from a random source the caller hands in) random.
+//!
+//! This step runs between validation and rendering: [`resolve`] looks at the plans, the existing
+//! Secrets, the seed and the caller's random source, and gives each bus its [`BusCredentials`].
+//! Rendering then only turns a plan and its credentials into objects.
+
+mod jetstream;
+mod stan;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use hmac::{Hmac, KeyInit, Mac};
+use k8s_openapi::ByteString;
+use k8s_openapi::api::core::v1::Secret;
+use rand::CryptoRng;
+use rand::distr::{Alphanumeric, SampleString};
+use sha2::Sha256;
+
+use crate::error::{Cause, Credential, Error, ErrorKind, Errors, Warning};
+use crate::options::{RenderOptions, Seed};
+use crate::parse::Parsed;
+use crate::plan::{Plan, PlanKind, StanAuth};
+
+/// The token alphabet of the controller: `[a-zA-Z0-9]`.
+const ALPHABET: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+/// Length of a NATS Streaming token, as the controller makes them.
+pub const TOKEN_LEN: usize = 64;
+
+/// A secret value. `Debug` and `Display` never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretString(String);
+
+impl SecretString {
+    /// The secret text; use only to build Secret data.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// `length` characters of `[a-zA-Z0-9]` derived from the seed and a purpose string.
+///
+/// HMAC-SHA256 in counter mode; bytes at or above 248 are skipped so that every symbol is equally
+/// likely. The same seed and purpose always give the same string.
+pub fn derive(seed: &Seed, purpose: &str, length: usize) -> SecretString {
+    let mut out = String::with_capacity(length);
+    let mut counter: u32 = 0;
+    while out.len() < length {
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(seed.bytes()).expect("HMAC takes keys of any length");
+        mac.update(b"eventbus-gen/v1\0");
+        mac.update(purpose.as_bytes());
+        mac.update(&counter.to_be_bytes());
+        for b in mac.finalize().into_bytes() {
+            if b < 248 && out.len() < length {
+                out.push(ALPHABET[usize::from(b % 62)] as char);
+            }
+        }
+        counter += 1;
+    }
+    SecretString(out)
+}
+
+/// 32 bytes derived from the seed, a purpose string and an attempt counter (the same HMAC-SHA256
+/// block [`derive`] draws its characters from). Used for key material and serials.
+pub(crate) fn derive_bytes(seed: &Seed, purpose: &str, counter: u32) -> [u8; 32] {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(seed.bytes()).expect("HMAC takes keys of any length");
+    mac.update(b"eventbus-gen/v1\0");
+    mac.update(purpose.as_bytes());
+    mac.update(&counter.to_be_bytes());
+    mac.finalize().into_bytes().into()
+}
+
+/// `length` random characters of `[a-zA-Z0-9]` drawn from `rng`.
+pub(crate) fn random<R: CryptoRng + ?Sized>(rng: &mut R, length: usize) -> SecretString {
+    SecretString(Alphanumeric.sample_string(rng, length))
+}
+
+/// The bytes of `key` in a Secret, as the API server stores them: `stringData` is written over
+/// `data`, so it wins when both hold the key.
+pub(crate) fn secret_value<'a>(secret: &'a Secret, key: &str) -> Option<&'a [u8]> {
+    if let Some(s) = secret.string_data.as_ref().and_then(|d| d.get(key)) {
+        return Some(s.as_bytes());
+    }
+    secret
+        .data
+        .as_ref()
+        .and_then(|d| d.get(key))
+        .map(|v| v.0.as_slice())
+}
+
+/// Finds the Secret named `name` in `namespace`. A Secret without a namespace belongs to
+/// `default_namespace` (the render's); only when there is none does it match any namespace.
+pub(crate) fn find_secret<'a>(
+    secrets: &[&'a Secret],
+    default_namespace: Option<&str>,
+    namespace: &str,
+    name: &str,
+) -> Option<&'a Secret> {
+    secrets.iter().copied().find(|s| {
+        s.metadata.name.as_deref() == Some(name)
+            && s.metadata
+                .namespace
+                .as_deref()
+                .filter(|ns| !ns.is_empty())
+                .or(default_namespace)
+                .is_none_or(|ns| ns == namespace)
+    })
+}
+
+/// Where new credentials come from when the input holds none to keep.
+pub(crate) enum NewSource<'a, 'r> {
+    /// Derived from the user's seed.
+    Seed(&'a Seed),
+    /// Drawn at random for this render from the caller's source (only when asked).
+    Random(&'r mut dyn CryptoRng),
+}
+
+/// The words that tell one bus kind's credentials apart in [`new_source`]'s error and warning.
+pub(crate) struct Wording {
+    /// What the bus needs.
+    pub credential: Credential,
+    /// The warning after the bus name when random credentials were drawn.
+    pub drawn: &'static str,
+}
+
+/// Picks where new credentials come from: the seed, else (when random credentials are allowed
+/// and `rng` is given) `rng`, with a warning; else an error at `path`. Without any source the
+/// error's cause names the bus's Secrets `server` and `client`; front ends add their own advice
+/// (which flag or field sets a seed).
+pub(crate) fn new_source<'a, 'r>(
+    plan: &Plan,
+    options: &'a RenderOptions,
+    rng: Option<&'r mut dyn CryptoRng>,
+    path: &str,
+    (server, client): (String, String),
+    wording: &Wording,
+    warnings: &mut Vec<Warning>,
+) -> Result<NewSource<'a, 'r>, Error> {
+    if let Some(seed) = &options.seed {
+        return Ok(NewSource::Seed(seed));
+    }
+    if !options.random_tokens {
+        return Err(Error::new(
+            ErrorKind::Credentials,
+            path,
+            // In the library's own terms; each front end words this cause with its flags or
+            // fields instead.
+            format!(
+                "{}: set a seed (RenderOptions::seed) to derive {}, add the bus's existing \
+                 Secrets ({server} and {client}) to keep {}, or allow random tokens \
+                 (RenderOptions::random_tokens; {} on every render)",
+                wording.credential.needs(),
+                wording.credential.derived(),
+                wording.credential.kept(),
+                wording.credential.changes(),
+            ),
+        )
+        .because(Cause::NoCredentialSource {
+            needs: wording.credential,
+            secrets: vec![server, client],
+        }));
+    }
+    let Some(rng) = rng else {
+        return Err(Error::new(
+            ErrorKind::Credentials,
+            path,
+            format!(
+                "{}: random credentials are allowed (RenderOptions::random_tokens), but this \
+                 entry point has no random source; use render_str_with_rng (or hand an RNG to \
+                 render_documents), or set a seed (RenderOptions::seed)",
+                wording.credential.needs(),
+            ),
+        ));
+    };
+    warnings.push(Warning {
+        path: path.to_owned(),
+        message: format!("bus {}/{}: {}", plan.namespace, plan.name, wording.drawn),
+        location: None,
+        document: Some(plan.document),
+    });
+    Ok(NewSource::Random(rng))
+}
+
+/// The credentials one bus renders with.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum BusCredentials {
+    /// The bus needs none: a NATS Streaming bus without auth, or an external bus.
+    None,
+    /// The token of a NATS Streaming bus with `auth: token`.
+    StanToken(SecretString),
+    /// The data of a JetStream bus's server and client Secrets.
+    JetStream(JetStreamSecrets),
+}
+
+/// The data of a JetStream bus's two Secrets (passwords, encryption key, TLS keys and
+/// certificates): kept byte for byte from the existing Secrets, or derived. `Debug` shows the
+/// keys only.
+#[derive(Clone, PartialEq)]
+pub struct JetStreamSecrets {
+    /// Data of the server Secret.
+    pub(crate) server: BTreeMap<String, ByteString>,
+    /// Data of the client Secret.
+    pub(crate) client: BTreeMap<String, ByteString>,
+}
+
+impl fmt::Debug for JetStreamSecrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JetStreamSecrets")
+            .field("server", &self.server.keys().collect::<Vec<_>>())
+            .field("client", &self.client.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// The credentials of every bus of a render, one entry per plan in plan order, and the warnings
+/// that resolving them gave (random credentials drawn).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Credentials {
+    buses: Vec<(BusCredentials, Vec<Warning>)>,
+}
+
+impl Credentials {
+    /// The credentials of the plan at `index` (in the order of the plans resolved).
+    pub fn bus(&self, index: usize) -> Option<&BusCredentials> {
+        self.buses.get(index).map(|(c, _)| c)
+    }
+
+    /// The warnings about the credentials of the plan at `index`.
+    pub(crate) fn warnings(&self, index: usize) -> &[Warning] {
+        self.buses.get(index).map_or(&[], |(_, w)| w.as_slice())
+    }
+}
+
+impl FromIterator<BusCredentials> for Credentials {
+    /// Credentials given directly, one per plan in plan order, without warnings.
+    fn from_iter<I: IntoIterator<Item = BusCredentials>>(iter: I) -> Self {
+        Credentials {
+            buses: iter.into_iter().map(|c| (c, Vec::new())).collect(),
+        }
+    }
+}
+
+/// Resolves the credentials of every plan: kept from the existing Secrets (those of `parsed`,
+/// then [`RenderOptions::existing_secrets`]), else derived from [`RenderOptions::seed`], else,
+/// when [`RenderOptions::random_tokens`] allows it, drawn from `rng`. Without `rng`, a bus that
+/// would need random credentials is an error.
+///
+/// Every bus is resolved; all errors come back together, each located in its document.
+pub fn resolve(
+    plans: &[Plan],
+    parsed: &Parsed,
+    options: &RenderOptions,
+    mut rng: Option<&mut dyn CryptoRng>,
+) -> Result<Credentials, Errors> {
+    let secrets: Vec<&Secret> = parsed
+        .secrets
+        .iter()
+        .chain(options.existing_secrets.iter())
+        .collect();
+    let mut buses = Vec::with_capacity(plans.len());
+    let mut errors = Vec::new();
+    for plan in plans {
+        let mut warnings = Vec::new();
+        let rng = rng.as_mut().map(|r| &mut **r as &mut dyn CryptoRng);
+        let resolved = match &plan.kind {
+            PlanKind::Stan(stan) if stan.auth == StanAuth::Token => {
+                stan::token(plan, &secrets, options, rng, &mut warnings)
+                    .map(BusCredentials::StanToken)
+            }
+            PlanKind::JetStream(js) => {
+                jetstream::secrets(plan, js, &secrets, options, rng, &mut warnings)
+                    .map(BusCredentials::JetStream)
+            }
+            PlanKind::Stan(_) | PlanKind::External(_) => Ok(BusCredentials::None),
+        };
+        match resolved {
+            Ok(c) => buses.push((c, warnings)),
+            Err(e) => {
+                let at = parsed
+                    .buses
+                    .iter()
+                    .find(|b| b.document == plan.document)
+                    .and_then(|b| b.locate(e.path()));
+                errors.push(e.at(at).in_document(plan.document));
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(Credentials { buses })
+    } else {
+        Err(Errors(errors))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn string_data_wins_over_data_as_in_the_api_server() {
+        let s: Secret = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "s"},
+            "data": {"k": "ZnJvbS1kYXRh", "only": "ZGF0YQ=="},
+            "stringData": {"k": "from-string-data"}
+        }))
+        .unwrap();
+        assert_eq!(secret_value(&s, "k"), Some(&b"from-string-data"[..]));
+        assert_eq!(secret_value(&s, "only"), Some(&b"data"[..]));
+        assert_eq!(secret_value(&s, "none"), None);
+    }
+
+    #[test]
+    fn derived_tokens_are_stable_alphanumeric_and_seed_dependent() {
+        let a = Seed::new("0123456789abcdef-one").unwrap();
+        let b = Seed::new("0123456789abcdef-two").unwrap();
+        let t1 = derive(&a, "stan-token\0ns\0default", TOKEN_LEN);
+        let t2 = derive(&a, "stan-token\0ns\0default", TOKEN_LEN);
+        let t3 = derive(&b, "stan-token\0ns\0default", TOKEN_LEN);
+        let t4 = derive(&a, "stan-token\0ns\0other", TOKEN_LEN);
+        assert_eq!(t1, t2);
+        assert_ne!(t1, t3);
+        assert_ne!(t1, t4);
+        assert_eq!(t1.expose().len(), TOKEN_LEN);
+        assert!(t1.expose().bytes().all(|c| c.is_ascii_alphanumeric()));
+        assert_eq!(format!("{t1:?}"), "<redacted>");
+    }
+
+    #[test]
+    fn random_tokens_come_from_the_callers_rng() {
+        use rand::SeedableRng;
+        let mut os = rand::rng();
+        let (a, b) = (random(&mut os, TOKEN_LEN), random(&mut os, TOKEN_LEN));
+        assert_ne!(a, b);
+        assert!(a.expose().bytes().all(|c| c.is_ascii_alphanumeric()));
+        // A seeded generator gives the same characters again.
+        let seeded = || rand::rngs::StdRng::seed_from_u64(7);
+        assert_eq!(
+            random(&mut seeded(), TOKEN_LEN),
+            random(&mut seeded(), TOKEN_LEN)
+        );
+    }
+
+    #[test]
+    fn a_secret_without_namespace_belongs_to_the_default_namespace() {
+        let secret = |ns: Option<&str>| {
+            let mut s = Secret::default();
+            s.metadata.name = Some("eventbus-default-server".to_owned());
+            s.metadata.namespace = ns.map(str::to_owned);
+            s
+        };
+        let (plain, other) = (secret(None), secret(Some("other")));
+        let find = |default: Option<&str>, ns: &str| {
+            find_secret(&[&other, &plain], default, ns, "eventbus-default-server")
+                .map(|s| s.metadata.namespace.as_deref())
+        };
+        // No default namespace: the namespace-less Secret matches every bus (one namespace).
+        assert_eq!(find(None, "ev"), Some(None));
+        assert_eq!(find(None, "other"), Some(Some("other")));
+        // A default namespace: it belongs there and nowhere else.
+        assert_eq!(find(Some("ev"), "ev"), Some(None));
+        assert_eq!(find(Some("ev"), "team-b"), None);
+        assert_eq!(find(Some("ev"), "other"), Some(Some("other")));
+        // Another name never matches.
+        assert!(find_secret(&[&plain], None, "ev", "eventbus-x-server").is_none());
+    }
+}
