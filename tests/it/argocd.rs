@@ -904,7 +904,7 @@ fn sidecar_patch_applies_to_a_stock_repo_server() {
         &root().join("deploy/argocd"),
         &work.path().join("eventbus-gen"),
     );
-    let stock_file = "fixtures/argocd/repo-server/argocd-repo-server.yaml";
+    let stock_file = "tests/data/argocd-repo-server.yaml";
     fs::create_dir_all(work.path().join("argocd")).unwrap();
     fs::copy(
         root().join(stock_file),

@@ -4,7 +4,7 @@ use base64::Engine as _;
 
 use crate::{TEST_SEED, run, run_seeded};
 
-const TOKEN_BUS: &str = "fixtures/native-token.yaml";
+const TOKEN_BUS: &str = "fixtures/stan/native-token.yaml";
 
 /// The token in the rendered client Secret.
 fn client_token(yaml: &str) -> String {
@@ -90,7 +90,7 @@ fn seed_file_and_environment_give_the_same_token() {
 
 #[test]
 fn existing_secrets_in_the_input_keep_their_token() {
-    let out = run_seeded(&["render", "fixtures/native-existing-secrets.yaml"]);
+    let out = run_seeded(&["render", "fixtures/stan/native-existing-secrets.yaml"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(
         client_token(&out.stdout),
@@ -102,8 +102,9 @@ fn existing_secrets_in_the_input_keep_their_token() {
 
 #[test]
 fn disagreeing_secrets_are_an_error_without_the_tokens() {
-    let text = std::fs::read_to_string(crate::root().join("fixtures/native-existing-secrets.yaml"))
-        .unwrap();
+    let text =
+        std::fs::read_to_string(crate::root().join("fixtures/stan/native-existing-secrets.yaml"))
+            .unwrap();
     let other = base64::engine::general_purpose::STANDARD.encode("token: \"SomeOtherToken123\"");
     let text = text.replace(
         "dG9rZW46ICJGY0dZRW4yMzRuekhKOUJOZm90OGJmOTVONmZSeDA4amVYdXR4ZkZITXl2THlGSmZuenhNNHFWeG9OMWhEQkp0Ig==",
@@ -169,7 +170,7 @@ fn one_bad_file_stops_all_output() {
             "render",
             "--namespace",
             "x",
-            "fixtures/native-default.yaml",
+            "fixtures/stan/native-default.yaml",
             "fixtures/invalid/max-age-days.yaml",
         ],
         None,
@@ -186,9 +187,10 @@ fn one_bad_file_stops_all_output() {
 
 #[test]
 fn reads_stdin() {
-    let text = std::fs::read_to_string(crate::root().join("fixtures/native-default.yaml")).unwrap();
+    let text =
+        std::fs::read_to_string(crate::root().join("fixtures/stan/native-default.yaml")).unwrap();
     let a = run(&["render", "-"], Some(&text), &[]);
-    let b = run(&["render", "fixtures/native-default.yaml"], None, &[]);
+    let b = run(&["render", "fixtures/stan/native-default.yaml"], None, &[]);
     assert_eq!(a.code, 0, "{}", a.stderr);
     assert_eq!(a.stdout, b.stdout);
 }
@@ -201,7 +203,7 @@ fn output_directory_holds_one_file_per_object() {
         "render",
         "-o",
         dir.to_str().unwrap(),
-        "fixtures/several-buses.yaml",
+        "fixtures/mixed/several-buses.yaml",
     ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.is_empty());
@@ -219,7 +221,7 @@ fn output_directory_holds_one_file_per_object() {
             "--no-pdb",
             "-o",
             dir.to_str().unwrap(),
-            "fixtures/several-buses.yaml",
+            "fixtures/mixed/several-buses.yaml",
         ],
         None,
         &[("EVENTBUS_GEN_SEED", TEST_SEED)],
@@ -326,8 +328,9 @@ fn bundled_examples_render() {
 /// The input of `native-existing-secrets.yaml` with every `namespace:` line taken out of the
 /// Secrets, and the bus in `bus_namespace`.
 fn secrets_without_namespace(bus_namespace: &str) -> String {
-    let text = std::fs::read_to_string(crate::root().join("fixtures/native-existing-secrets.yaml"))
-        .unwrap();
+    let text =
+        std::fs::read_to_string(crate::root().join("fixtures/stan/native-existing-secrets.yaml"))
+            .unwrap();
     let (bus, secrets) = text.split_once("\n---\n").unwrap();
     format!(
         "{}\n---\n{}",
@@ -398,8 +401,9 @@ fn a_secret_without_namespace_belongs_to_the_default_namespace() {
 /// `native-existing-secrets.yaml` with the base64 `data` value of `key` replaced by `value`
 /// (plain text, encoded here).
 fn with_secret_value(key: &str, value: &str) -> String {
-    let text = std::fs::read_to_string(crate::root().join("fixtures/native-existing-secrets.yaml"))
-        .unwrap();
+    let text =
+        std::fs::read_to_string(crate::root().join("fixtures/stan/native-existing-secrets.yaml"))
+            .unwrap();
     let prefix = format!("  {key}: ");
     text.lines()
         .map(|l| match l.strip_prefix(&prefix) {

@@ -135,9 +135,10 @@ fn argocd_generate_reads_a_list_of_exported_secrets_once() {
     let dir = std::env::temp_dir().join(format!("eventbus-gen-list-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let fixture =
-        std::fs::read_to_string(crate::root().join("fixtures/native-existing-secrets-list.yaml"))
-            .unwrap();
+    let fixture = std::fs::read_to_string(
+        crate::root().join("fixtures/stan/native-existing-secrets-list.yaml"),
+    )
+    .unwrap();
     let (bus, list) = fixture.split_once("\n---\n").unwrap();
     std::fs::write(dir.join("bus.yaml"), bus).unwrap();
     std::fs::write(dir.join("secrets.yaml"), list).unwrap();

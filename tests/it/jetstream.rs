@@ -504,8 +504,8 @@ fn invalid_jetstream_fixtures_fail_with_the_field_named() {
 #[test]
 fn external_buses_pass_through_unchanged() {
     for file in [
-        "fixtures/jetstream/jetstream-exotic.yaml",
-        "fixtures/jetstream/kafka.yaml",
+        "fixtures/exotic/jetstream-exotic.yaml",
+        "fixtures/exotic/kafka.yaml",
         "fixtures/real-world/19-jetstream-exotic-token-secret.yaml",
         "fixtures/real-world/20-jetstream-exotic-mtls.yaml",
     ] {
