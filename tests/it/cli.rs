@@ -2,7 +2,7 @@
 
 use base64::Engine as _;
 
-use crate::{TEST_SEED, run, run_seeded};
+use crate::support::{TEST_SEED, TOKEN_BUS_KINDS, kinds, root, run, run_seeded};
 
 const TOKEN_BUS: &str = "fixtures/stan/native-token.yaml";
 
@@ -103,8 +103,7 @@ fn existing_secrets_in_the_input_keep_their_token() {
 #[test]
 fn disagreeing_secrets_are_an_error_without_the_tokens() {
     let text =
-        std::fs::read_to_string(crate::root().join("fixtures/stan/native-existing-secrets.yaml"))
-            .unwrap();
+        std::fs::read_to_string(root().join("fixtures/stan/native-existing-secrets.yaml")).unwrap();
     let other = base64::engine::general_purpose::STANDARD.encode("token: \"SomeOtherToken123\"");
     let text = text.replace(
         "dG9rZW46ICJGY0dZRW4yMzRuekhKOUJOZm90OGJmOTVONmZSeDA4amVYdXR4ZkZITXl2THlGSmZuenhNNHFWeG9OMWhEQkp0Ig==",
@@ -187,8 +186,7 @@ fn one_bad_file_stops_all_output() {
 
 #[test]
 fn reads_stdin() {
-    let text =
-        std::fs::read_to_string(crate::root().join("fixtures/stan/native-default.yaml")).unwrap();
+    let text = std::fs::read_to_string(root().join("fixtures/stan/native-default.yaml")).unwrap();
     let a = run(&["render", "-"], Some(&text), &[]);
     let b = run(&["render", "fixtures/stan/native-default.yaml"], None, &[]);
     assert_eq!(a.code, 0, "{}", a.stderr);
@@ -301,7 +299,7 @@ fn bundled_examples_render() {
         &[],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(crate::kinds(&out.stdout), crate::TOKEN_BUS_KINDS);
+    assert_eq!(kinds(&out.stdout), TOKEN_BUS_KINDS);
     // The options file names the seed relative to itself.
     let with_options = run(
         &[
@@ -329,8 +327,7 @@ fn bundled_examples_render() {
 /// Secrets, and the bus in `bus_namespace`.
 fn secrets_without_namespace(bus_namespace: &str) -> String {
     let text =
-        std::fs::read_to_string(crate::root().join("fixtures/stan/native-existing-secrets.yaml"))
-            .unwrap();
+        std::fs::read_to_string(root().join("fixtures/stan/native-existing-secrets.yaml")).unwrap();
     let (bus, secrets) = text.split_once("\n---\n").unwrap();
     format!(
         "{}\n---\n{}",
@@ -350,7 +347,7 @@ fn a_secret_without_namespace_belongs_to_the_default_namespace() {
     let out = run(
         &["render", "-"],
         Some(&text),
-        &[("EVENTBUS_GEN_SEED", crate::TEST_SEED)],
+        &[("EVENTBUS_GEN_SEED", TEST_SEED)],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(client_token(&out.stdout), KEPT);
@@ -358,7 +355,7 @@ fn a_secret_without_namespace_belongs_to_the_default_namespace() {
     let out = run(
         &["render", "--namespace", "team-a", "-"],
         Some(&text),
-        &[("EVENTBUS_GEN_SEED", crate::TEST_SEED)],
+        &[("EVENTBUS_GEN_SEED", TEST_SEED)],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(client_token(&out.stdout), KEPT);
@@ -366,7 +363,7 @@ fn a_secret_without_namespace_belongs_to_the_default_namespace() {
     let out = run(
         &["render", "--namespace", "team-b", "-"],
         Some(&text),
-        &[("EVENTBUS_GEN_SEED", crate::TEST_SEED)],
+        &[("EVENTBUS_GEN_SEED", TEST_SEED)],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_ne!(client_token(&out.stdout), KEPT);
@@ -381,7 +378,7 @@ fn a_secret_without_namespace_belongs_to_the_default_namespace() {
     let out = run(
         &["render", "--namespace", "team-b", "-"],
         Some(&two),
-        &[("EVENTBUS_GEN_SEED", crate::TEST_SEED)],
+        &[("EVENTBUS_GEN_SEED", TEST_SEED)],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     let tokens: Vec<String> = out
@@ -402,8 +399,7 @@ fn a_secret_without_namespace_belongs_to_the_default_namespace() {
 /// (plain text, encoded here).
 fn with_secret_value(key: &str, value: &str) -> String {
     let text =
-        std::fs::read_to_string(crate::root().join("fixtures/stan/native-existing-secrets.yaml"))
-            .unwrap();
+        std::fs::read_to_string(root().join("fixtures/stan/native-existing-secrets.yaml")).unwrap();
     let prefix = format!("  {key}: ");
     text.lines()
         .map(|l| match l.strip_prefix(&prefix) {
@@ -441,7 +437,7 @@ fn a_malformed_token_secret_is_an_error_naming_it_but_not_its_value() {
         let out = run(
             &["render", "-"],
             Some(&with_secret_value(key, value)),
-            &[("EVENTBUS_GEN_SEED", crate::TEST_SEED)],
+            &[("EVENTBUS_GEN_SEED", TEST_SEED)],
         );
         assert_eq!(out.code, 1, "{value}: {}", out.stderr);
         assert!(out.stdout.is_empty());
@@ -484,7 +480,7 @@ fn a_server_secret_left_by_auth_none_is_no_token_source() {
     let out = run(
         &["render", "-"],
         Some(text),
-        &[("EVENTBUS_GEN_SEED", crate::TEST_SEED)],
+        &[("EVENTBUS_GEN_SEED", TEST_SEED)],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(client_token(&out.stdout), client_token(&seeded.stdout));

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::{Output, render_fixture, transcript};
+use crate::support::{Output, render_fixture, transcript};
 
 fn settings() -> insta::Settings {
     let mut s = insta::Settings::clone_current();
