@@ -19,13 +19,13 @@ use crate::support::{Output, TEST_SEED, TempDir, binary, copy_tree, root};
 const SOURCE_PATH: &str = "apps/events";
 
 /// One request's private copy of the repository; `dir` is the application folder in it.
-struct App {
+pub(crate) struct App {
     _repo: TempDir,
     dir: PathBuf,
 }
 
 /// A fresh copy of the folder `source` (relative to the crate root).
-fn checkout(source: &str) -> App {
+pub(crate) fn checkout(source: &str) -> App {
     let repo = TempDir::new("repo");
     let dir = repo.path().join(SOURCE_PATH);
     copy_tree(&root().join(source), &dir);
@@ -165,7 +165,7 @@ fn run(which: &str, app: &App, extra: &[(String, String)]) -> Output {
         .output()
 }
 
-fn generate(app: &App, parameters: &[Value]) -> Output {
+pub(crate) fn generate(app: &App, parameters: &[Value]) -> Output {
     run("generate", app, &parameter_env(parameters))
 }
 

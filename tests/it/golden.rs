@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use crate::support::{Output, render_fixture, transcript};
+use crate::argocd::{checkout, generate};
+use crate::support::{Output, binary, render_fixture, root, transcript};
 
 fn settings() -> insta::Settings {
     let mut s = insta::Settings::clone_current();
@@ -115,5 +116,29 @@ fn real_world_verdicts_match_headers() {
             );
             assert_eq!(plain.code, 0, "{name}: {}", plain.stderr);
         }
+    });
+}
+
+/// Every ResourceList through the KRM function, as kustomize sends it on stdin.
+#[test]
+fn krm_fixtures() {
+    insta::glob!("../../fixtures", "krm/*.yaml", |path| {
+        let input = std::fs::read_to_string(path).unwrap();
+        let out = binary(&["krm"]).stdin(&input).seeded().output();
+        assert_eq!(out.code, 0, "{}: {}", path.display(), out.stderr);
+        snapshot_run("krm", path, &out);
+    });
+}
+
+/// Every application folder through `argocd generate`, in a fresh copy of the folder with the
+/// environment Argo CD's plugin server gives (no parameters, the sidecar's seed).
+#[test]
+fn argocd_fixtures() {
+    insta::glob!("../../fixtures", "argocd/*", |path| {
+        assert!(path.is_dir(), "{}: an application folder", path.display());
+        let rel = path.strip_prefix(root()).unwrap().to_str().unwrap();
+        let out = generate(&checkout(rel), &[]);
+        assert_eq!(out.code, 0, "{}: {}", path.display(), out.stderr);
+        snapshot_run("argocd", path, &out);
     });
 }
