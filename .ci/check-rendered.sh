@@ -13,7 +13,7 @@ export EVENTBUS_GEN_SEED="eventbus-gen CI seed, not a secret"
 # Our own scenarios must all render; real-world manifests render or not as their headers say
 # (tests/it/golden.rs checks those verdicts).
 rendered=0
-for f in fixtures/*.yaml fixtures/*.json fixtures/jetstream/*.yaml fixtures/real-world/*.yaml; do
+for f in fixtures/{stan,exotic,mixed,jetstream,real-world}/*.yaml fixtures/stan/*.json; do
   name=$(basename "$(dirname "$f")")-$(basename "${f%.*}")
   args=(render --namespace argo-events --quiet -o "$out/objects/$name")
   opts=$(sed -n 's/^# eventbus-gen-options: //p' "$f")

@@ -13,7 +13,7 @@ if ! rustup run nightly rustc --version >/dev/null 2>&1; then
 fi
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --quiet
 mkdir -p fuzz/corpus/render fuzz/corpus/krm
-cp fixtures/*.yaml fixtures/*.json fixtures/jetstream/*.yaml fixtures/real-world/*.yaml fixtures/invalid/*.yaml fuzz/corpus/render/
+cp fixtures/{stan,exotic,mixed,jetstream,real-world,invalid}/*.yaml fixtures/stan/*.json fuzz/corpus/render/
 cp fixtures/krm/*.yaml fuzz/corpus/krm/
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -6,75 +6,26 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use eventbus_gen::frontend::argocd::{Announcement, announcements};
 use eventbus_gen::yaml::load_documents;
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_eventbus-gen");
-/// The seed the test sidecar holds in `EVENTBUS_GEN_SEED`.
-const SEED: &str = "it-seed-0123456789abcdef";
+use crate::support::{Output, TEST_SEED, TempDir, binary, copy_tree, root};
+
 /// Where the application lives in the test repository (`spec.source.path`).
 const SOURCE_PATH: &str = "apps/events";
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A folder under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::SeqCst);
-        let path =
-            std::env::temp_dir().join(format!("eventbus-gen-it-{}-{n}-{tag}", std::process::id()));
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Copies a tree with the modes the plugin server gives a request's files.
-fn copy_tree(from: &Path, to: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    fs::create_dir_all(to).unwrap();
-    fs::set_permissions(to, fs::Permissions::from_mode(0o755)).unwrap();
-    let mut entries: Vec<_> = fs::read_dir(from).unwrap().map(|e| e.unwrap()).collect();
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_tree(&e.path(), &target);
-        } else {
-            fs::copy(e.path(), &target).unwrap();
-            fs::set_permissions(&target, fs::Permissions::from_mode(0o644)).unwrap();
-        }
-    }
-}
-
 /// One request's private copy of the repository; `dir` is the application folder in it.
-struct App {
+pub(crate) struct App {
     _repo: TempDir,
     dir: PathBuf,
 }
 
 /// A fresh copy of the folder `source` (relative to the crate root).
-fn checkout(source: &str) -> App {
+pub(crate) fn checkout(source: &str) -> App {
     let repo = TempDir::new("repo");
     let dir = repo.path().join(SOURCE_PATH);
     copy_tree(&root().join(source), &dir);
@@ -140,29 +91,8 @@ fn parameter_env(parameters: &[Value]) -> Vec<(String, String)> {
     env
 }
 
-/// What a plugin command did.
-#[derive(Debug)]
-struct Output {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
+/// What Argo CD takes for a failed generate.
 impl Output {
-    /// The manifests on stdout.
-    fn docs(&self) -> Vec<Value> {
-        load_documents(&self.stdout)
-            .unwrap()
-            .into_iter()
-            .map(|d| d.value)
-            .collect()
-    }
-
-    /// `Kind/name` of every manifest on stdout.
-    fn objects(&self) -> Vec<String> {
-        self.docs().iter().map(crate::kind_name).collect()
-    }
-
     /// Exit 1 or 2, nothing on stdout, and `needle` on stderr.
     fn assert_failed(&self, code: i32, needle: &str) {
         assert_eq!(self.code, code, "{self:#?}");
@@ -180,7 +110,7 @@ impl Output {
     }
 }
 
-/// A command of `plugin.yaml` (`generate` or `discover`), with our binary for `eventbus-gen`.
+/// The arguments of a command of `plugin.yaml` (`generate` or `discover`), after `eventbus-gen`.
 fn plugin_command(which: &str) -> Vec<String> {
     let plugin = plugin_yaml();
     let command = match which {
@@ -198,20 +128,20 @@ fn plugin_command(which: &str) -> Vec<String> {
         words[0], "eventbus-gen",
         "the image puts eventbus-gen on PATH"
     );
-    words[0] = BIN.to_owned();
+    words.remove(0);
     words
 }
 
 /// Runs a plugin command as the plugin server does: cwd = the application folder, the
 /// sidecar's environment, Argo CD's variables, then `extra` (parameters, user env).
 fn run(which: &str, app: &App, extra: &[(String, String)]) -> Output {
-    let words = plugin_command(which);
-    let mut cmd = Command::new(&words[0]);
-    cmd.args(&words[1..]).current_dir(&app.dir).env_clear();
     // The sidecar's own environment (the patch sets the seed from a Secret).
-    cmd.env("HOME", "/home/argocd")
-        .env("EVENTBUS_GEN_SEED", SEED);
-    for (k, v) in [
+    binary(&plugin_command(which))
+        .current_dir(&app.dir)
+        .env_clear()
+        .env("HOME", "/home/argocd")
+        .seeded()
+        .envs(&[
         ("ARGOCD_APP_NAME", "events"),
         ("ARGOCD_APP_NAMESPACE", "events"),
         (
@@ -230,21 +160,12 @@ fn run(which: &str, app: &App, extra: &[(String, String)]) -> Output {
             "KUBE_API_VERSIONS",
             "apps/v1,apps/v1/StatefulSet,policy/v1,policy/v1/PodDisruptionBudget,v1,v1/ConfigMap,v1/Secret,v1/Service",
         ),
-    ] {
-        cmd.env(k, v);
-    }
-    for (k, v) in extra {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    Output {
-        code: out.status.code().expect("not killed by a signal"),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+        ])
+        .envs(extra)
+        .output()
 }
 
-fn generate(app: &App, parameters: &[Value]) -> Output {
+pub(crate) fn generate(app: &App, parameters: &[Value]) -> Output {
     run("generate", app, &parameter_env(parameters))
 }
 
@@ -338,7 +259,7 @@ fn sample_application_renders_its_folder() {
     assert_eq!(docs[8], read_yaml("examples/argocd/events/sensor.yaml")[0]);
     // The token is the one derived from the sidecar's seed.
     let token = eventbus_gen::derive_secret(
-        &eventbus_gen::Seed::new(SEED).unwrap(),
+        &eventbus_gen::Seed::new(TEST_SEED).unwrap(),
         "stan-token\0events\0default",
         64,
     );
@@ -350,7 +271,7 @@ fn sample_application_renders_its_folder() {
         out.stderr,
         "eventbus-gen: rendered 1 EventBus into 7 objects, passed 2 other documents through\n"
     );
-    assert!(!out.stderr.contains(SEED) && !out.stderr.contains(token.expose()));
+    assert!(!out.stderr.contains(TEST_SEED) && !out.stderr.contains(token.expose()));
 }
 
 #[test]
@@ -528,7 +449,7 @@ fn a_token_without_a_stable_source_is_refused() {
 fn the_seed_comes_from_the_sidecar_only() {
     let seeds = TempDir::new("seeds");
     let seed_file = seeds.path().join("team");
-    fs::write(&seed_file, format!("{SEED}\n")).unwrap();
+    fs::write(&seed_file, format!("{TEST_SEED}\n")).unwrap();
     let app = app_with(&[("eventbus.yaml", BUS)]);
     let from_env = generate(&app, &[]);
     let from_file = run(
@@ -547,7 +468,7 @@ fn the_seed_comes_from_the_sidecar_only() {
         &app,
         &[
             parameter_env(&[json!({"name": "seedEnv", "string": "TEAM_SEED"})]),
-            pairs(&[("TEAM_SEED", SEED), ("EVENTBUS_GEN_SEED", "")]),
+            pairs(&[("TEAM_SEED", TEST_SEED), ("EVENTBUS_GEN_SEED", "")]),
         ]
         .concat(),
     );
@@ -560,14 +481,14 @@ fn the_seed_comes_from_the_sidecar_only() {
     )
     .assert_failed(2, "ARGOCD_APP_* variables come from the Application");
     let in_repo = app.dir.join("seed.txt");
-    fs::write(&in_repo, SEED).unwrap();
+    fs::write(&in_repo, TEST_SEED).unwrap();
     let out = generate(
         &app,
         &[json!({"name": "seedFile", "string": in_repo.to_str().unwrap()})],
     );
     out.assert_failed(2, "is inside the application folder");
     for out in [&from_env, &from_file, &from_var, &out] {
-        assert!(!out.stderr.contains(SEED), "{}", out.stderr);
+        assert!(!out.stderr.contains(TEST_SEED), "{}", out.stderr);
     }
 }
 
@@ -768,14 +689,10 @@ fn plugin_yaml_has_what_argo_cd_reads() {
     );
     // The commands exist in the binary.
     for which in ["generate", "discover"] {
-        let words = plugin_command(which);
-        let status = Command::new(&words[0])
-            .args(&words[1..])
-            .arg("--help")
-            .output()
-            .unwrap()
-            .status;
-        assert!(status.success(), "{words:?} --help");
+        let mut words = plugin_command(which);
+        words.push("--help".to_owned());
+        let out = binary(&words).output();
+        assert!(out.success(), "{words:?}: {}", out.stderr);
     }
 
     assert_eq!(keys(&spec["parameters"]), BTreeSet::from(["static"]));
@@ -813,11 +730,8 @@ fn plugin_yaml_has_what_argo_cd_reads() {
         announcements(),
         "update deploy/argocd/plugin.yaml from `eventbus-gen argocd parameters`"
     );
-    let printed = Command::new(BIN)
-        .args(["argocd", "parameters"])
-        .output()
-        .unwrap();
-    let printed: Value = serde_json::from_slice(&printed.stdout).unwrap();
+    let printed = binary(&["argocd", "parameters"]).output();
+    let printed: Value = serde_json::from_str(&printed.stdout).unwrap();
     assert_eq!(&printed, &Value::Array(statics.clone()));
 }
 
@@ -904,7 +818,7 @@ fn sidecar_patch_applies_to_a_stock_repo_server() {
         &root().join("deploy/argocd"),
         &work.path().join("eventbus-gen"),
     );
-    let stock_file = "fixtures/argocd/repo-server/argocd-repo-server.yaml";
+    let stock_file = "tests/data/argocd-repo-server.yaml";
     fs::create_dir_all(work.path().join("argocd")).unwrap();
     fs::copy(
         root().join(stock_file),

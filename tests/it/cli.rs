@@ -2,9 +2,9 @@
 
 use base64::Engine as _;
 
-use crate::{TEST_SEED, run, run_seeded};
+use crate::support::{TEST_SEED, TOKEN_BUS_KINDS, kinds, root, run, run_seeded};
 
-const TOKEN_BUS: &str = "fixtures/native-token.yaml";
+const TOKEN_BUS: &str = "fixtures/stan/native-token.yaml";
 
 /// The token in the rendered client Secret.
 fn client_token(yaml: &str) -> String {
@@ -90,7 +90,7 @@ fn seed_file_and_environment_give_the_same_token() {
 
 #[test]
 fn existing_secrets_in_the_input_keep_their_token() {
-    let out = run_seeded(&["render", "fixtures/native-existing-secrets.yaml"]);
+    let out = run_seeded(&["render", "fixtures/stan/native-existing-secrets.yaml"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(
         client_token(&out.stdout),
@@ -102,8 +102,8 @@ fn existing_secrets_in_the_input_keep_their_token() {
 
 #[test]
 fn disagreeing_secrets_are_an_error_without_the_tokens() {
-    let text = std::fs::read_to_string(crate::root().join("fixtures/native-existing-secrets.yaml"))
-        .unwrap();
+    let text =
+        std::fs::read_to_string(root().join("fixtures/stan/native-existing-secrets.yaml")).unwrap();
     let other = base64::engine::general_purpose::STANDARD.encode("token: \"SomeOtherToken123\"");
     let text = text.replace(
         "dG9rZW46ICJGY0dZRW4yMzRuekhKOUJOZm90OGJmOTVONmZSeDA4amVYdXR4ZkZITXl2THlGSmZuenhNNHFWeG9OMWhEQkp0Ig==",
@@ -169,7 +169,7 @@ fn one_bad_file_stops_all_output() {
             "render",
             "--namespace",
             "x",
-            "fixtures/native-default.yaml",
+            "fixtures/stan/native-default.yaml",
             "fixtures/invalid/max-age-days.yaml",
         ],
         None,
@@ -186,9 +186,9 @@ fn one_bad_file_stops_all_output() {
 
 #[test]
 fn reads_stdin() {
-    let text = std::fs::read_to_string(crate::root().join("fixtures/native-default.yaml")).unwrap();
+    let text = std::fs::read_to_string(root().join("fixtures/stan/native-default.yaml")).unwrap();
     let a = run(&["render", "-"], Some(&text), &[]);
-    let b = run(&["render", "fixtures/native-default.yaml"], None, &[]);
+    let b = run(&["render", "fixtures/stan/native-default.yaml"], None, &[]);
     assert_eq!(a.code, 0, "{}", a.stderr);
     assert_eq!(a.stdout, b.stdout);
 }
@@ -201,7 +201,7 @@ fn output_directory_holds_one_file_per_object() {
         "render",
         "-o",
         dir.to_str().unwrap(),
-        "fixtures/several-buses.yaml",
+        "fixtures/mixed/several-buses.yaml",
     ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.is_empty());
@@ -219,7 +219,7 @@ fn output_directory_holds_one_file_per_object() {
             "--no-pdb",
             "-o",
             dir.to_str().unwrap(),
-            "fixtures/several-buses.yaml",
+            "fixtures/mixed/several-buses.yaml",
         ],
         None,
         &[("EVENTBUS_GEN_SEED", TEST_SEED)],
@@ -299,7 +299,7 @@ fn bundled_examples_render() {
         &[],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(crate::kinds(&out.stdout), crate::TOKEN_BUS_KINDS);
+    assert_eq!(kinds(&out.stdout), TOKEN_BUS_KINDS);
     // The options file names the seed relative to itself.
     let with_options = run(
         &[
@@ -326,8 +326,8 @@ fn bundled_examples_render() {
 /// The input of `native-existing-secrets.yaml` with every `namespace:` line taken out of the
 /// Secrets, and the bus in `bus_namespace`.
 fn secrets_without_namespace(bus_namespace: &str) -> String {
-    let text = std::fs::read_to_string(crate::root().join("fixtures/native-existing-secrets.yaml"))
-        .unwrap();
+    let text =
+        std::fs::read_to_string(root().join("fixtures/stan/native-existing-secrets.yaml")).unwrap();
     let (bus, secrets) = text.split_once("\n---\n").unwrap();
     format!(
         "{}\n---\n{}",
@@ -347,7 +347,7 @@ fn a_secret_without_namespace_belongs_to_the_default_namespace() {
     let out = run(
         &["render", "-"],
         Some(&text),
-        &[("EVENTBUS_GEN_SEED", crate::TEST_SEED)],
+        &[("EVENTBUS_GEN_SEED", TEST_SEED)],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(client_token(&out.stdout), KEPT);
@@ -355,7 +355,7 @@ fn a_secret_without_namespace_belongs_to_the_default_namespace() {
     let out = run(
         &["render", "--namespace", "team-a", "-"],
         Some(&text),
-        &[("EVENTBUS_GEN_SEED", crate::TEST_SEED)],
+        &[("EVENTBUS_GEN_SEED", TEST_SEED)],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(client_token(&out.stdout), KEPT);
@@ -363,7 +363,7 @@ fn a_secret_without_namespace_belongs_to_the_default_namespace() {
     let out = run(
         &["render", "--namespace", "team-b", "-"],
         Some(&text),
-        &[("EVENTBUS_GEN_SEED", crate::TEST_SEED)],
+        &[("EVENTBUS_GEN_SEED", TEST_SEED)],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_ne!(client_token(&out.stdout), KEPT);
@@ -378,7 +378,7 @@ fn a_secret_without_namespace_belongs_to_the_default_namespace() {
     let out = run(
         &["render", "--namespace", "team-b", "-"],
         Some(&two),
-        &[("EVENTBUS_GEN_SEED", crate::TEST_SEED)],
+        &[("EVENTBUS_GEN_SEED", TEST_SEED)],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     let tokens: Vec<String> = out
@@ -398,8 +398,8 @@ fn a_secret_without_namespace_belongs_to_the_default_namespace() {
 /// `native-existing-secrets.yaml` with the base64 `data` value of `key` replaced by `value`
 /// (plain text, encoded here).
 fn with_secret_value(key: &str, value: &str) -> String {
-    let text = std::fs::read_to_string(crate::root().join("fixtures/native-existing-secrets.yaml"))
-        .unwrap();
+    let text =
+        std::fs::read_to_string(root().join("fixtures/stan/native-existing-secrets.yaml")).unwrap();
     let prefix = format!("  {key}: ");
     text.lines()
         .map(|l| match l.strip_prefix(&prefix) {
@@ -437,7 +437,7 @@ fn a_malformed_token_secret_is_an_error_naming_it_but_not_its_value() {
         let out = run(
             &["render", "-"],
             Some(&with_secret_value(key, value)),
-            &[("EVENTBUS_GEN_SEED", crate::TEST_SEED)],
+            &[("EVENTBUS_GEN_SEED", TEST_SEED)],
         );
         assert_eq!(out.code, 1, "{value}: {}", out.stderr);
         assert!(out.stdout.is_empty());
@@ -480,7 +480,7 @@ fn a_server_secret_left_by_auth_none_is_no_token_source() {
     let out = run(
         &["render", "-"],
         Some(text),
-        &[("EVENTBUS_GEN_SEED", crate::TEST_SEED)],
+        &[("EVENTBUS_GEN_SEED", TEST_SEED)],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(client_token(&out.stdout), client_token(&seeded.stdout));

@@ -1,6 +1,6 @@
 //! JetStream buses through the KRM function and the Argo CD plugin, as NATS Streaming buses go.
 
-use crate::{TEST_SEED, run};
+use crate::support::{TEST_SEED, TOKEN_BUS_KINDS, kinds, root, run};
 
 const JETSTREAM_BUS: &str = "apiVersion: argoproj.io/v1alpha1
 kind: EventBus
@@ -121,7 +121,7 @@ fn argocd_generate_renders_a_jetstream_bus_byte_identically() {
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(a.code, 0, "{}", a.stderr);
     assert_eq!(a.stdout, b.stdout);
-    assert_eq!(crate::kinds(&a.stdout), crate::TOKEN_BUS_KINDS);
+    assert_eq!(kinds(&a.stdout), TOKEN_BUS_KINDS);
     // The namespace comes from the Application.
     assert!(
         a.stdout.contains(
@@ -136,7 +136,7 @@ fn argocd_generate_reads_a_list_of_exported_secrets_once() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let fixture =
-        std::fs::read_to_string(crate::root().join("fixtures/native-existing-secrets-list.yaml"))
+        std::fs::read_to_string(root().join("fixtures/stan/native-existing-secrets-list.yaml"))
             .unwrap();
     let (bus, list) = fixture.split_once("\n---\n").unwrap();
     std::fs::write(dir.join("bus.yaml"), bus).unwrap();
@@ -148,7 +148,7 @@ fn argocd_generate_reads_a_list_of_exported_secrets_once() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(crate::kinds(&out.stdout), crate::TOKEN_BUS_KINDS);
+    assert_eq!(kinds(&out.stdout), TOKEN_BUS_KINDS);
     assert!(
         !out.stdout.contains("ownerReferences"),
         "the exported Secrets are rendered anew, not passed through"

@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use crate::{render_fixture, transcript};
+use crate::argocd::{checkout, generate};
+use crate::support::{Output, binary, render_fixture, root, transcript};
 
 fn settings() -> insta::Settings {
     let mut s = insta::Settings::clone_current();
@@ -12,20 +13,49 @@ fn settings() -> insta::Settings {
     s
 }
 
-fn snapshot(name: &str, path: &Path, extra: &[&str]) {
-    let out = render_fixture(path, extra);
+/// Snapshots a run as `<name>@<fixture file or folder name>`, whatever the glob matched.
+fn snapshot_run(name: &str, path: &Path, out: &Output) {
     let mut s = settings();
     s.set_input_file(path);
-    s.bind(|| insta::assert_snapshot!(name, transcript(&out)));
+    s.set_snapshot_suffix(path.file_name().unwrap().to_str().unwrap());
+    s.bind(|| insta::assert_snapshot!(name, transcript(out)));
+}
+
+fn snapshot(name: &str, path: &Path, extra: &[&str]) {
+    snapshot_run(name, path, &render_fixture(path, extra));
+}
+
+/// Renders every fixture of `folder`, which must all succeed, into `<folder>@<file>` snapshots.
+fn rendering_folder(folder: &str) {
+    insta::glob!(
+        "../../fixtures",
+        &format!("{folder}/*.{{yaml,json}}"),
+        |path| {
+            let out = render_fixture(path, &[]);
+            assert_eq!(out.code, 0, "{}: {}", path.display(), out.stderr);
+            snapshot_run(folder, path, &out);
+        }
+    );
 }
 
 #[test]
-fn valid_fixtures() {
-    insta::glob!("../../fixtures", "*.{yaml,json}", |path| {
-        let out = render_fixture(path, &[]);
-        assert_eq!(out.code, 0, "{}: {}", path.display(), out.stderr);
-        snapshot("valid", path, &[]);
-    });
+fn stan_fixtures() {
+    rendering_folder("stan");
+}
+
+#[test]
+fn jetstream_fixtures() {
+    rendering_folder("jetstream");
+}
+
+#[test]
+fn exotic_fixtures() {
+    rendering_folder("exotic");
+}
+
+#[test]
+fn mixed_fixtures() {
+    rendering_folder("mixed");
 }
 
 #[test]
@@ -89,11 +119,26 @@ fn real_world_verdicts_match_headers() {
     });
 }
 
+/// Every ResourceList through the KRM function, as kustomize sends it on stdin.
 #[test]
-fn jetstream_fixtures() {
-    insta::glob!("../../fixtures", "jetstream/*.yaml", |path| {
-        let out = render_fixture(path, &[]);
+fn krm_fixtures() {
+    insta::glob!("../../fixtures", "krm/*.yaml", |path| {
+        let input = std::fs::read_to_string(path).unwrap();
+        let out = binary(&["krm"]).stdin(&input).seeded().output();
         assert_eq!(out.code, 0, "{}: {}", path.display(), out.stderr);
-        snapshot("jetstream", path, &[]);
+        snapshot_run("krm", path, &out);
+    });
+}
+
+/// Every application folder through `argocd generate`, in a fresh copy of the folder with the
+/// environment Argo CD's plugin server gives (no parameters, the sidecar's seed).
+#[test]
+fn argocd_fixtures() {
+    insta::glob!("../../fixtures", "argocd/*", |path| {
+        assert!(path.is_dir(), "{}: an application folder", path.display());
+        let rel = path.strip_prefix(root()).unwrap().to_str().unwrap();
+        let out = generate(&checkout(rel), &[]);
+        assert_eq!(out.code, 0, "{}: {}", path.display(), out.stderr);
+        snapshot_run("argocd", path, &out);
     });
 }

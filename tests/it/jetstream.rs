@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use base64::Engine as _;
 use p256::pkcs8::DecodePrivateKey;
@@ -13,34 +13,12 @@ use x509_cert::der::{Decode, DecodePem, Encode};
 use x509_cert::ext::pkix::SubjectAltName;
 use x509_cert::ext::pkix::name::GeneralName;
 
-const BIN: &str = env!("CARGO_BIN_EXE_eventbus-gen");
-const SEED: &str = "0123456789abcdef-integration-tests";
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-fn root(path: &str) -> PathBuf {
-    Path::new(ROOT).join(path)
-}
-
-/// Runs the binary with the test seed in the environment (unless `seed` is false).
-fn run(args: &[&str], seed: bool) -> Output {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .current_dir(ROOT)
-        .env_remove("EVENTBUS_GEN_SEED");
-    if seed {
-        cmd.env("EVENTBUS_GEN_SEED", SEED);
-    }
-    cmd.output().expect("the binary runs")
-}
+use crate::support::{root, run, run_seeded};
 
 fn render_ok(args: &[&str]) -> String {
-    let out = run(args, true);
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    let out = run_seeded(args);
+    assert!(out.success(), "{args:?} failed: {}", out.stderr);
+    out.stdout
 }
 
 fn documents(yaml: &str) -> Vec<Value> {
@@ -52,7 +30,7 @@ fn documents(yaml: &str) -> Vec<Value> {
 }
 
 fn yaml_files(dir: &str) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root(dir))
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
@@ -314,17 +292,14 @@ fn validity_window_follows_the_flags() {
     let validity = cert.tbs_certificate().validity();
     assert_eq!(validity.not_before.to_string(), "2026-01-01T00:00:00Z");
     assert_eq!(validity.not_after.to_string(), "2036-01-01T00:00:00Z");
-    let out = run(
-        &[
-            "render",
-            "--cert-not-after",
-            "2020-01-01T00:00:00Z",
-            "fixtures/jetstream/default.yaml",
-        ],
-        true,
-    );
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("options.certificateValidity"));
+    let out = run_seeded(&[
+        "render",
+        "--cert-not-after",
+        "2020-01-01T00:00:00Z",
+        "fixtures/jetstream/default.yaml",
+    ]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("options.certificateValidity"));
 }
 
 #[test]
@@ -355,10 +330,10 @@ fn the_example_renders_the_full_object_set_and_re_renders_identically() {
     assert_eq!(first, render_ok(&["render", "examples/jetstream.yaml"]));
 
     // Without a seed: exit 1, the sources named, nothing on stdout.
-    let out = run(&["render", "examples/jetstream.yaml"], false);
-    assert_eq!(out.status.code(), Some(1));
+    let out = run(&["render", "examples/jetstream.yaml"], None, &[]);
+    assert_eq!(out.code, 1);
     assert!(out.stdout.is_empty());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = &out.stderr;
     for hint in ["--seed-file", "EVENTBUS_GEN_SEED", "--random-tokens"] {
         assert!(stderr.contains(hint), "{stderr}");
     }
@@ -376,27 +351,20 @@ fn existing_secrets_in_the_input_keep_every_byte() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("existing-secrets");
     std::fs::create_dir_all(&dir).unwrap();
     let input = dir.join("bus-and-secrets.yaml");
-    let bus = std::fs::read_to_string(root("fixtures/jetstream/default.yaml")).unwrap();
+    let bus = std::fs::read_to_string(root().join("fixtures/jetstream/default.yaml")).unwrap();
     std::fs::write(&input, format!("{bus}---\n{}", secrets.join("---\n"))).unwrap();
-    let out = run(&["render", input.to_str().unwrap()], false);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), first);
+    let out = run(&["render", input.to_str().unwrap()], None, &[]);
+    assert!(out.success(), "{}", out.stderr);
+    assert_eq!(out.stdout, first);
 }
 
 #[test]
 fn real_world_verdicts_hold() {
     let dir = "fixtures/real-world";
     let expect_error = |file: &str, needles: &[&str]| {
-        let out = run(
-            &["render", "-n", "argo-events", &format!("{dir}/{file}")],
-            true,
-        );
-        assert_eq!(out.status.code(), Some(1), "{file}");
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let out = run_seeded(&["render", "-n", "argo-events", &format!("{dir}/{file}")]);
+        assert_eq!(out.code, 1, "{file}");
+        let stderr = &out.stderr;
         for n in needles {
             assert!(stderr.contains(n), "{file}: {stderr}");
         }
@@ -439,15 +407,12 @@ fn real_world_verdicts_hold() {
     assert!(yaml.contains("image: nats:2.10.10\n"));
     assert!(yaml.contains("name: eventbus-jetstream-js\n"));
     // 21 renders without the unknown field once it may be dropped.
-    let out = run(
-        &["render", "--allow-unknown-fields", &format!("{dir}/{v21}")],
-        true,
-    );
-    assert!(out.status.success());
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(!stdout.contains("consumerBatchMaxWait"));
+    let out = run_seeded(&["render", "--allow-unknown-fields", &format!("{dir}/{v21}")]);
+    assert!(out.success());
+    assert!(!out.stdout.contains("consumerBatchMaxWait"));
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("warning: spec.kafka.consumerBatchMaxWait")
+        out.stderr
+            .contains("warning: spec.kafka.consumerBatchMaxWait")
     );
 }
 
@@ -490,10 +455,10 @@ fn invalid_jetstream_fixtures_fail_with_the_field_named() {
         .collect();
     assert_eq!(listed, cases.map(|c| c.0.to_owned()));
     for (file, needle) in cases {
-        let out = run(&["render", &format!("fixtures/invalid/{file}")], true);
-        assert_eq!(out.status.code(), Some(1), "{file}");
+        let out = run_seeded(&["render", &format!("fixtures/invalid/{file}")]);
+        assert_eq!(out.code, 1, "{file}");
         assert!(out.stdout.is_empty());
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = &out.stderr;
         assert!(
             stderr.contains(&format!("{file}:")) && stderr.contains(needle),
             "{file}: {stderr}"
@@ -504,20 +469,16 @@ fn invalid_jetstream_fixtures_fail_with_the_field_named() {
 #[test]
 fn external_buses_pass_through_unchanged() {
     for file in [
-        "fixtures/jetstream/jetstream-exotic.yaml",
-        "fixtures/jetstream/kafka.yaml",
+        "fixtures/exotic/jetstream-exotic.yaml",
+        "fixtures/exotic/kafka.yaml",
         "fixtures/real-world/19-jetstream-exotic-token-secret.yaml",
         "fixtures/real-world/20-jetstream-exotic-mtls.yaml",
     ] {
         // No seed needed: nothing secret is made.
-        let out = run(&["render", file], false);
-        assert!(
-            out.status.success(),
-            "{file}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let rendered = documents(&String::from_utf8(out.stdout).unwrap());
-        let input = documents(&std::fs::read_to_string(root(file)).unwrap());
+        let out = run(&["render", file], None, &[]);
+        assert!(out.success(), "{file}: {}", out.stderr);
+        let rendered = documents(&out.stdout);
+        let input = documents(&std::fs::read_to_string(root().join(file)).unwrap());
         assert_eq!(rendered, input, "{file}");
     }
 }
@@ -530,7 +491,8 @@ fn random_credentials_change_on_every_render_and_warn() {
             "--random-tokens",
             "fixtures/jetstream/default.yaml",
         ],
-        false,
+        None,
+        &[],
     );
     let b = run(
         &[
@@ -538,11 +500,12 @@ fn random_credentials_change_on_every_render_and_warn() {
             "--random-tokens",
             "fixtures/jetstream/default.yaml",
         ],
-        false,
+        None,
+        &[],
     );
-    assert!(a.status.success() && b.status.success());
+    assert!(a.success() && b.success());
     assert_ne!(a.stdout, b.stdout);
-    assert!(String::from_utf8_lossy(&a.stderr).contains("random"));
+    assert!(a.stderr.contains("random"));
 }
 
 #[test]

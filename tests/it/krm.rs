@@ -1,54 +1,33 @@
 //! The KRM function end to end: contract tests on the ResourceLists kustomize sends, and the
 //! real `kpt` running the binary on a copy of `examples/kpt`.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use base64::Engine as _;
 use eventbus_gen::yaml::{self, Schema};
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_eventbus-gen");
-const SEED: &str = "a-seed-for-the-krm-tests-0123456789";
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+use crate::support::{self, BIN, TEST_SEED, binary, copy_tree, kind_name, root};
 
 fn fixture(name: &str) -> String {
-    std::fs::read_to_string(Path::new(ROOT).join("fixtures/krm").join(name)).unwrap()
+    std::fs::read_to_string(root().join("fixtures/krm").join(name)).unwrap()
 }
 
-/// Runs the binary with no arguments (as kustomize does), stdin piped, a clean environment.
-fn run(input: &str, seed: Option<&str>) -> Output {
-    let mut cmd = Command::new(BIN);
-    cmd.env_remove("EVENTBUS_GEN_SEED")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+/// Runs the binary with no arguments (as kustomize does) on `input`, with `seed` as the only
+/// seed.
+fn run(input: &str, seed: Option<&str>) -> support::Output {
+    let mut cmd = binary::<&str>(&[]).stdin(input);
     if let Some(s) = seed {
-        cmd.env("EVENTBUS_GEN_SEED", s);
+        cmd = cmd.env("EVENTBUS_GEN_SEED", s);
     }
-    let mut child = cmd.spawn().unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    cmd.output()
 }
 
 fn parse(text: &str) -> Value {
     let mut docs = yaml::load_documents_with(text, Schema::Kyaml).unwrap();
     assert_eq!(docs.len(), 1, "one ResourceList expected:\n{text}");
     docs.remove(0).value
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
 }
 
 fn items(list: &Value) -> &Vec<Value> {
@@ -60,7 +39,7 @@ fn ann<'a>(item: &'a Value, key: &str) -> Option<&'a str> {
 }
 
 fn kinds(list: &Value) -> Vec<String> {
-    items(list).iter().map(crate::kind_name).collect()
+    items(list).iter().map(kind_name).collect()
 }
 
 fn results(list: &Value, severity: &str) -> Vec<Value> {
@@ -92,9 +71,9 @@ fn client_token(list: &Value) -> String {
 
 #[test]
 fn kustomize_generator_appends_the_objects_of_its_config_bus() {
-    let out = run(&fixture("kustomize-generator.yaml"), Some(SEED));
-    assert!(out.status.success(), "{}", stderr(&out));
-    let list = parse(&stdout(&out));
+    let out = run(&fixture("kustomize-generator.yaml"), Some(TEST_SEED));
+    assert!(out.success(), "{}", out.stderr);
+    let list = parse(&out.stdout);
     assert_eq!(
         kinds(&list),
         [
@@ -146,15 +125,15 @@ fn kustomize_generator_appends_the_objects_of_its_config_bus() {
         list["functionConfig"]["kind"], "EventBus",
         "the config is echoed"
     );
-    assert!(!stderr(&out).contains(&client_token(&list)));
+    assert!(!out.stderr.contains(&client_token(&list)));
 }
 
 #[test]
 fn kustomize_transformer_replaces_the_bus_and_passes_the_rest_through() {
     let input = fixture("kustomize-transformer.yaml");
-    let out = run(&input, Some(SEED));
-    assert!(out.status.success(), "{}", stderr(&out));
-    let list = parse(&stdout(&out));
+    let out = run(&input, Some(TEST_SEED));
+    assert!(out.success(), "{}", out.stderr);
+    let list = parse(&out.stdout);
     let before = parse(&input);
     assert_eq!(
         kinds(&list),
@@ -171,7 +150,7 @@ fn kustomize_transformer_replaces_the_bus_and_passes_the_rest_through() {
     );
     // Untouched, annotations and the YAML 1.2 string "yes" included.
     assert_eq!(items(&list)[0], items(&before)[0]);
-    assert!(stdout(&out).contains("    enabled: \"yes\"\n"));
+    assert!(out.stdout.contains("    enabled: \"yes\"\n"));
     // The companion takes the bus's place and keeps kustomize's bookkeeping.
     let companion = &items(&list)[1];
     let bus = &items(&before)[1];
@@ -199,8 +178,8 @@ fn kustomize_transformer_replaces_the_bus_and_passes_the_rest_through() {
 fn existing_secrets_keep_their_token_without_a_seed_and_nothing_moves() {
     let input = fixture("existing-secrets.yaml");
     let out = run(&input, None);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let list = parse(&stdout(&out));
+    assert!(out.success(), "{}", out.stderr);
+    let list = parse(&out.stdout);
     assert_eq!(
         client_token(&list),
         "KeptFromTheClusterTokenAbcdefghijklmnopqrstuvwxyz0123456789ABCD"
@@ -227,40 +206,28 @@ fn existing_secrets_keep_their_token_without_a_seed_and_nothing_moves() {
     )
     .unwrap();
     assert!(server.contains("KeptFromTheClusterTokenAbcdefghijklmnopqrstuvwxyz0123456789ABCD"));
-    assert!(!stderr(&out).contains("KeptFromTheCluster"));
+    assert!(!out.stderr.contains("KeptFromTheCluster"));
     // Running on its own output changes nothing, byte for byte.
-    let again = run(&stdout(&out), None);
-    assert!(again.status.success(), "{}", stderr(&again));
-    let again_list = parse(&stdout(&again));
+    let again = run(&out.stdout, None);
+    assert!(again.success(), "{}", again.stderr);
+    let again_list = parse(&again.stdout);
     assert_eq!(items(&again_list), items(&list));
 }
 
 #[test]
 fn derived_tokens_are_stable_per_seed_and_output_is_deterministic() {
     let input = fixture("kustomize-generator.yaml");
-    let a = run(&input, Some(SEED));
-    let b = run(&input, Some(SEED));
-    assert!(a.status.success() && b.status.success());
+    let a = run(&input, Some(TEST_SEED));
+    let b = run(&input, Some(TEST_SEED));
+    assert!(a.success() && b.success());
     assert_eq!(a.stdout, b.stdout, "byte-identical output");
     // The explicit subcommand behaves exactly like the bare invocation kustomize uses.
-    let mut child = Command::new(BIN)
-        .arg("krm")
-        .env("EVENTBUS_GEN_SEED", SEED)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    assert_eq!(child.wait_with_output().unwrap().stdout, a.stdout);
+    let explicit = binary(&["krm"]).stdin(&input).seeded().output();
+    assert_eq!(explicit.stdout, a.stdout);
     let c = run(&input, Some("another-seed-of-enough-length-42"));
     let (ta, tc) = (
-        client_token(&parse(&stdout(&a))),
-        client_token(&parse(&stdout(&c))),
+        client_token(&parse(&a.stdout)),
+        client_token(&parse(&c.stdout)),
     );
     assert_eq!(ta.len(), 64);
     assert_ne!(ta, tc);
@@ -268,15 +235,12 @@ fn derived_tokens_are_stable_per_seed_and_output_is_deterministic() {
 
 #[test]
 fn running_on_its_own_output_changes_nothing() {
-    let first = run(&fixture("kustomize-transformer.yaml"), Some(SEED));
-    assert!(first.status.success());
+    let first = run(&fixture("kustomize-transformer.yaml"), Some(TEST_SEED));
+    assert!(first.success());
     // No seed the second time: nothing is rendered again, so none is needed.
-    let second = run(&stdout(&first), None);
-    assert!(second.status.success(), "{}", stderr(&second));
-    assert_eq!(
-        items(&parse(&stdout(&second))),
-        items(&parse(&stdout(&first)))
-    );
+    let second = run(&first.stdout, None);
+    assert!(second.success(), "{}", second.stderr);
+    assert_eq!(items(&parse(&second.stdout)), items(&parse(&first.stdout)));
 }
 
 #[test]
@@ -287,8 +251,8 @@ fn no_token_source_is_an_error_result_and_the_items_stay_unchanged() {
     list["items"].as_array_mut().unwrap().truncate(1);
     let input = serde_json::to_string(&list).unwrap();
     let out = run(&input, None);
-    assert_eq!(out.status.code(), Some(1));
-    let out_list = parse(&stdout(&out));
+    assert_eq!(out.code, 1);
+    let out_list = parse(&out.stdout);
     assert_eq!(items(&out_list), items(&list), "input items, unchanged");
     let errors = results(&out_list, "error");
     assert_eq!(errors.len(), 1);
@@ -308,7 +272,10 @@ fn no_token_source_is_an_error_result_and_the_items_stay_unchanged() {
     ] {
         assert!(message.contains(way), "{way}: {message}");
     }
-    assert!(stderr(&out).contains("error: EventBus/argo-events/default spec.nats.native.auth"));
+    assert!(
+        out.stderr
+            .contains("error: EventBus/argo-events/default spec.nats.native.auth")
+    );
 }
 
 #[test]
@@ -317,9 +284,9 @@ fn an_undecodable_secret_item_is_an_error_result_like_on_the_command_line() {
     // Not base64: the command line rejects such a Secret document, and so does the function.
     list["items"][2]["data"]["client-auth"] = json!("token: \"NotBase64SecretValue\"");
     let input = serde_json::to_string(&list).unwrap();
-    let out = run(&input, Some(SEED));
-    assert_eq!(out.status.code(), Some(1));
-    let out_list = parse(&stdout(&out));
+    let out = run(&input, Some(TEST_SEED));
+    assert_eq!(out.code, 1);
+    let out_list = parse(&out.stdout);
     assert_eq!(items(&out_list), items(&list), "input items, unchanged");
     let errors = results(&out_list, "error");
     assert_eq!(errors.len(), 1, "{errors:?}");
@@ -342,9 +309,9 @@ fn an_undecodable_secret_item_is_an_error_result_like_on_the_command_line() {
             .contains("NotBase64SecretValue")
     );
     assert!(
-        !stderr(&out).contains("NotBase64SecretValue"),
+        !out.stderr.contains("NotBase64SecretValue"),
         "{}",
-        stderr(&out)
+        out.stderr
     );
 }
 
@@ -355,9 +322,9 @@ fn a_malformed_token_secret_item_is_an_error_result_not_replaced() {
         json!(base64::engine::general_purpose::STANDARD.encode("tokn: \"BrokenSecretValue\""));
     let input = serde_json::to_string(&list).unwrap();
     // Even with a seed: the broken Secret is not silently rendered over.
-    let out = run(&input, Some(SEED));
-    assert_eq!(out.status.code(), Some(1));
-    let out_list = parse(&stdout(&out));
+    let out = run(&input, Some(TEST_SEED));
+    assert_eq!(out.code, 1);
+    let out_list = parse(&out.stdout);
     assert_eq!(items(&out_list), items(&list), "input items, unchanged");
     let errors = results(&out_list, "error");
     assert_eq!(errors.len(), 1, "{errors:?}");
@@ -374,7 +341,7 @@ fn a_malformed_token_secret_item_is_an_error_result_not_replaced() {
             .to_string()
             .contains("BrokenSecretValue")
     );
-    assert!(!stderr(&out).contains("BrokenSecretValue"));
+    assert!(!out.stderr.contains("BrokenSecretValue"));
 }
 
 #[test]
@@ -385,8 +352,8 @@ fn random_tokens_from_configmap_data_warn() {
         "metadata": {"name": "function-input"},
         "data": {"randomTokens": "true", "metrics": "false", "images.natsStreaming": "r.example/stan:1"}});
     let out = run(&serde_json::to_string(&list).unwrap(), None);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let out_list = parse(&stdout(&out));
+    assert!(out.success(), "{}", out.stderr);
+    let out_list = parse(&out.stdout);
     let warnings = results(&out_list, "warning");
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(
@@ -404,7 +371,7 @@ fn random_tokens_from_configmap_data_warn() {
         .unwrap();
     assert_eq!(containers.len(), 1, "metrics: false");
     assert_eq!(containers[0]["image"], "r.example/stan:1");
-    assert!(stderr(&out).contains("warning: EventBus/argo-events/default"));
+    assert!(out.stderr.contains("warning: EventBus/argo-events/default"));
 }
 
 #[test]
@@ -413,8 +380,8 @@ fn configuration_errors_name_the_field_and_the_accepted_forms() {
     list["functionConfig"] = json!({"apiVersion": "v1", "kind": "ConfigMap",
         "metadata": {"name": "opts"}, "data": {"podDisruptionBudgett": "false"}});
     let out = run(&serde_json::to_string(&list).unwrap(), None);
-    assert_eq!(out.status.code(), Some(1));
-    let e = &results(&parse(&stdout(&out)), "error")[0];
+    assert_eq!(out.code, 1);
+    let e = &results(&parse(&out.stdout), "error")[0];
     assert_eq!(e["field"]["path"], "data.podDisruptionBudgett");
     assert!(
         e["message"]
@@ -427,23 +394,23 @@ fn configuration_errors_name_the_field_and_the_accepted_forms() {
         "kind": "EventBusRenderOptions", "metadata": {"name": "opts"},
         "spec": {"namespace": "Not_A_Namespace"}});
     let out = run(&serde_json::to_string(&list).unwrap(), None);
-    assert_eq!(out.status.code(), Some(1));
-    let e = &results(&parse(&stdout(&out)), "error")[0];
+    assert_eq!(out.code, 1);
+    let e = &results(&parse(&out.stdout), "error")[0];
     assert_eq!(e["field"]["path"], "spec.namespace");
     assert_eq!(e["resourceRef"]["kind"], "EventBusRenderOptions");
 
     list["functionConfig"] = json!({"apiVersion": "example.com/v1", "kind": "Other",
         "metadata": {"name": "x"}});
     let out = run(&serde_json::to_string(&list).unwrap(), None);
-    assert_eq!(out.status.code(), Some(1));
-    let e = &results(&parse(&stdout(&out)), "error")[0];
+    assert_eq!(out.code, 1);
+    let e = &results(&parse(&out.stdout), "error")[0];
     assert!(
         e["message"]
             .as_str()
             .unwrap()
             .contains("EventBusRenderOptions")
     );
-    assert_eq!(items(&parse(&stdout(&out))), items(&list));
+    assert_eq!(items(&parse(&out.stdout)), items(&list));
 }
 
 #[test]
@@ -454,11 +421,11 @@ fn input_that_is_not_a_resource_list_fails_with_a_resource_list() {
         "---\na: 1\n---\nb: 2\n",
     ] {
         let out = run(input, None);
-        assert_eq!(out.status.code(), Some(1), "{input}");
-        let list = parse(&stdout(&out));
+        assert_eq!(out.code, 1, "{input}");
+        let list = parse(&out.stdout);
         assert_eq!(list["kind"], "ResourceList");
         assert_eq!(results(&list, "error").len(), 1);
-        assert!(stderr(&out).starts_with("eventbus-gen: error: "));
+        assert!(out.stderr.starts_with("eventbus-gen: error: "));
     }
 }
 
@@ -485,21 +452,8 @@ fn kpt() -> Command {
 fn package(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("eventbus-gen-it-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    copy_dir(&Path::new(ROOT).join("examples/kpt"), &dir);
+    copy_tree(&root().join("examples/kpt"), &dir);
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// Every file of a directory, by relative path, with its bytes.
@@ -547,7 +501,7 @@ fn kpt_fn_render_renders_the_package_and_a_second_run_changes_nothing() {
     let out = kpt()
         .args(["fn", "render", "--allow-exec"])
         .arg(&dir)
-        .env("EVENTBUS_GEN_SEED", SEED)
+        .env("EVENTBUS_GEN_SEED", TEST_SEED)
         .output()
         .unwrap();
     let text = check(&out);
@@ -577,7 +531,7 @@ fn kpt_fn_render_renders_the_package_and_a_second_run_changes_nothing() {
     // The source bus stays as written (local-config), comments included.
     assert_eq!(
         std::fs::read(dir.join("eventbus.yaml")).unwrap(),
-        std::fs::read(Path::new(ROOT).join("examples/kpt/eventbus.yaml")).unwrap()
+        std::fs::read(root().join("examples/kpt/eventbus.yaml")).unwrap()
     );
     let first = snapshot(&dir);
     // Again, this time without the seed: the Secrets in the package keep the token.
@@ -633,7 +587,7 @@ fn kpt_fn_eval_replaces_a_plain_bus_by_its_companion() {
             .arg(BIN)
             .arg("--fn-config")
             .arg(dir.join("render-options.yaml"))
-            .env("EVENTBUS_GEN_SEED", SEED)
+            .env("EVENTBUS_GEN_SEED", TEST_SEED)
             .output()
             .unwrap()
     };
@@ -680,7 +634,7 @@ fn kpt_fails_on_a_bad_spec_shows_the_error_and_leaves_the_files_unchanged() {
         .arg(&dir)
         .arg("--results-dir")
         .arg(&results)
-        .env("EVENTBUS_GEN_SEED", SEED)
+        .env("EVENTBUS_GEN_SEED", TEST_SEED)
         .output()
         .unwrap();
     let text = format!(
@@ -719,7 +673,7 @@ fn kpt_fn_eval_takes_every_option_as_a_key_value_pair() {
             "commonLabels.team=events",
             "certificateValidity.notAfter=2040-01-01T00:00:00Z",
         ])
-        .env("EVENTBUS_GEN_SEED", SEED)
+        .env("EVENTBUS_GEN_SEED", TEST_SEED)
         .output()
         .unwrap();
     check(&out);

@@ -36,7 +36,7 @@ proptest! {
         token in any::<bool>(),
         persistence in any::<bool>(),
     ) {
-        let options = RenderOptions::default().seed(Seed::new(crate::TEST_SEED).unwrap());
+        let options = RenderOptions::default().seed(Seed::new(crate::support::TEST_SEED).unwrap());
         let text = spec(&name, &ns, replicas, token, persistence);
         let a = render_str(&text, &options).unwrap();
         let b = render_str(&text, &options).unwrap();

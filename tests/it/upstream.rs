@@ -14,7 +14,7 @@ fn bus(native: &str) -> String {
 }
 
 fn rendered(native: &str) -> Rendered {
-    let options = RenderOptions::default().seed(Seed::new(crate::TEST_SEED).unwrap());
+    let options = RenderOptions::default().seed(Seed::new(crate::support::TEST_SEED).unwrap());
     render_str(&bus(native), &options).unwrap()
 }
 

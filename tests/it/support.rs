@@ -1,0 +1,292 @@
+//! What every test module shares: the binary and its one runner, the test seed, fixture
+//! rendering, snapshot transcripts and temporary folders.
+
+use std::ffi::OsStr;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::Value;
+
+/// The binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_eventbus-gen");
+
+/// The seed every test render uses, so that derived tokens are stable in snapshots.
+pub const TEST_SEED: &str = "eventbus-gen test seed, not a secret";
+
+/// The kinds a token bus renders to, in order.
+pub const TOKEN_BUS_KINDS: [&str; 7] = [
+    "Service",
+    "ConfigMap",
+    "Secret",
+    "Secret",
+    "StatefulSet",
+    "PodDisruptionBudget",
+    "EventBus",
+];
+
+/// The `kind:` of every document of a YAML stream, in order.
+pub fn kinds(stream: &str) -> Vec<&str> {
+    stream
+        .lines()
+        .filter_map(|l| l.strip_prefix("kind: "))
+        .collect()
+}
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// What a run of the binary gave.
+#[derive(Debug)]
+pub struct Output {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+}
+
+impl Output {
+    /// Exit code 0.
+    pub fn success(&self) -> bool {
+        self.code == 0
+    }
+
+    /// The manifests on stdout.
+    pub fn docs(&self) -> Vec<Value> {
+        eventbus_gen::yaml::load_documents(&self.stdout)
+            .unwrap()
+            .into_iter()
+            .map(|d| d.value)
+            .collect()
+    }
+
+    /// `Kind/name` of every manifest on stdout.
+    pub fn objects(&self) -> Vec<String> {
+        self.docs().iter().map(kind_name).collect()
+    }
+}
+
+/// A run of `eventbus-gen` being set up. By default it runs in the repository root, with an
+/// empty stdin and without the `EVENTBUS_GEN_SEED` of the calling environment.
+pub struct Run {
+    cmd: Command,
+    stdin: String,
+}
+
+/// Starts setting up a run of `eventbus-gen` with `args`.
+pub fn binary<S: AsRef<OsStr>>(args: &[S]) -> Run {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .current_dir(root())
+        .env_remove("EVENTBUS_GEN_SEED");
+    Run {
+        cmd,
+        stdin: String::new(),
+    }
+}
+
+impl Run {
+    /// Sends `text` on stdin.
+    pub fn stdin(mut self, text: &str) -> Self {
+        text.clone_into(&mut self.stdin);
+        self
+    }
+
+    /// Sets an environment variable.
+    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
+        self.cmd.env(key, value);
+        self
+    }
+
+    /// Sets environment variables, in order.
+    pub fn envs<K: AsRef<OsStr>, V: AsRef<OsStr>>(mut self, vars: &[(K, V)]) -> Self {
+        for (k, v) in vars {
+            self.cmd.env(k, v);
+        }
+        self
+    }
+
+    /// Sets `EVENTBUS_GEN_SEED` to the test seed.
+    pub fn seeded(self) -> Self {
+        self.env("EVENTBUS_GEN_SEED", TEST_SEED)
+    }
+
+    /// Starts from an empty environment (variables set so far are dropped too).
+    pub fn env_clear(mut self) -> Self {
+        self.cmd.env_clear();
+        self
+    }
+
+    /// Runs in `dir` instead of the repository root.
+    pub fn current_dir(mut self, dir: &Path) -> Self {
+        self.cmd.current_dir(dir);
+        self
+    }
+
+    /// Runs the binary to its end.
+    pub fn output(mut self) -> Output {
+        let mut child = self
+            .cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(self.stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        Output {
+            code: out.status.code().expect("not killed by a signal"),
+            stdout: String::from_utf8(out.stdout).unwrap(),
+            stderr: String::from_utf8(out.stderr).unwrap(),
+        }
+    }
+}
+
+/// Runs `eventbus-gen` with `args`, optional stdin and extra environment.
+pub fn run(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
+    binary(args)
+        .stdin(stdin.unwrap_or_default())
+        .envs(env)
+        .output()
+}
+
+/// Runs `eventbus-gen` with `args` and the test seed in the environment.
+pub fn run_seeded(args: &[&str]) -> Output {
+    binary(args).seeded().output()
+}
+
+/// `Kind/name` of a manifest.
+pub fn kind_name(doc: &Value) -> String {
+    format!(
+        "{}/{}",
+        doc["kind"].as_str().unwrap(),
+        doc["metadata"]["name"].as_str().unwrap()
+    )
+}
+
+/// Test directives at the top of a fixture: `# eventbus-gen-options: {json}`,
+/// `# eventbus-gen-test: no-seed` and `# eventbus-gen-test: no-namespace`.
+pub struct Directives {
+    pub(crate) options: Option<String>,
+    pub(crate) seed: bool,
+    pub(crate) namespace: bool,
+}
+
+/// Reads the test directives of a fixture.
+pub fn directives(path: &Path) -> Directives {
+    let text = fs::read_to_string(path).unwrap();
+    let mut d = Directives {
+        options: None,
+        seed: true,
+        namespace: true,
+    };
+    for line in text.lines().take_while(|l| l.starts_with('#')) {
+        if let Some(json) = line.strip_prefix("# eventbus-gen-options:") {
+            d.options = Some(json.trim().to_owned());
+        }
+        match line.trim() {
+            "# eventbus-gen-test: no-seed" => d.seed = false,
+            "# eventbus-gen-test: no-namespace" => d.namespace = false,
+            _ => {}
+        }
+    }
+    d
+}
+
+/// Renders a fixture through the binary as a user would, with the test seed and the
+/// fixture's directives; `extra` adds flags.
+pub fn render_fixture(path: &Path, extra: &[&str]) -> Output {
+    let d = directives(path);
+    let tmp = TempDir::new("options");
+    let rel = path
+        .strip_prefix(root())
+        .unwrap_or(path)
+        .to_string_lossy()
+        .into_owned();
+    let mut args = vec!["render"];
+    if d.namespace {
+        args.extend(["--namespace", "argo-events"]);
+    }
+    let options_path;
+    if let Some(o) = &d.options {
+        let file = tmp.path().join("options.json");
+        fs::write(&file, o).unwrap();
+        options_path = file.to_string_lossy().into_owned();
+        args.extend(["--options", options_path.as_str()]);
+    }
+    args.extend_from_slice(extra);
+    args.push(&rel);
+    let mut run = binary(&args);
+    if d.seed {
+        run = run.seeded();
+    }
+    run.output()
+}
+
+/// The snapshot text of a run: exit code, stderr, then stdout.
+pub fn transcript(out: &Output) -> String {
+    let mut s = format!("exit: {}\n", out.code);
+    if !out.stderr.is_empty() {
+        s.push_str("--- stderr\n");
+        s.push_str(&out.stderr);
+    }
+    if !out.stdout.is_empty() {
+        s.push_str("--- stdout\n");
+        s.push_str(&out.stdout);
+    }
+    s
+}
+
+/// A fresh folder under the system temp dir, removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    /// A new empty folder; `tag` goes into its name.
+    pub fn new(tag: &str) -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::SeqCst);
+        let path =
+            std::env::temp_dir().join(format!("eventbus-gen-it-{}-{n}-{tag}", std::process::id()));
+        let _ = fs::remove_dir_all(&path);
+        fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+
+    /// Where it is.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Copies a tree, files 0644 and folders 0755 (the modes Argo CD's plugin server gives a
+/// request's files).
+pub fn copy_tree(from: &Path, to: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::create_dir_all(to).unwrap();
+    fs::set_permissions(to, fs::Permissions::from_mode(0o755)).unwrap();
+    let mut entries: Vec<_> = fs::read_dir(from).unwrap().map(|e| e.unwrap()).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &target);
+        } else {
+            fs::copy(e.path(), &target).unwrap();
+            fs::set_permissions(&target, fs::Permissions::from_mode(0o644)).unwrap();
+        }
+    }
+}
