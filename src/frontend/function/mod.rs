@@ -39,6 +39,7 @@ use crate::options::{RenderOptions, Seed};
 use crate::parse::{DocumentKind, document_kind};
 use crate::render::COMPANION_ANNOTATION;
 use crate::yaml::{self, Document, Schema};
+use upsert::Out;
 
 pub use config::{CONFIG_API_VERSION, CONFIG_KIND, OPTIONS_ANNOTATION};
 pub use seed::SEED_ENV;
@@ -81,7 +82,7 @@ pub fn run(input: &str, env: &Environment) -> Outcome {
     }
     let (items, results) = match process(&list, env) {
         Ok(done) => (done.items, done.results),
-        Err(results) => (list.items.clone(), results),
+        Err(results) => (list.items.iter().map(Out::Item).collect(), results),
     };
     let success = !results.iter().any(|r| r.severity == krm::Severity::Error);
     for r in &results {
@@ -106,12 +107,12 @@ pub fn run(input: &str, env: &Environment) -> Outcome {
             krm::API_VERSION.to_owned()
         },
         kind: krm::KIND.to_owned(),
-        items,
+        items: Vec::new(),
         function_config: list.function_config.clone(),
         // Results describe this run only; those of an earlier run are not carried along.
         results,
     };
-    match crate::output::to_yaml(&out) {
+    match list_yaml(&out, items) {
         Ok(stdout) => Outcome {
             stdout,
             stderr,
@@ -119,6 +120,40 @@ pub fn run(input: &str, env: &Environment) -> Outcome {
         },
         Err(e) => fatal(e.to_string()),
     }
+}
+
+/// The ResourceList `list` with `items` as block YAML: the same bytes as serializing it whole
+/// with those items, but item by item, each as an entry of the `items` sequence.
+fn list_yaml(list: &ResourceList, items: Vec<Out<'_>>) -> Result<String, crate::error::Error> {
+    const EMPTY_ITEMS: &str = "\nitems: []\n";
+    let whole = crate::output::to_yaml(list)?;
+    let split = whole
+        .find(EMPTY_ITEMS)
+        .expect("a ResourceList always writes its items");
+    let (head, tail) = (&whole[..=split], &whole[split + EMPTY_ITEMS.len()..]);
+    if items.is_empty() {
+        return Ok(whole);
+    }
+    let mut out = String::with_capacity(whole.len() + items.len() * 512);
+    out.push_str(head);
+    out.push_str("items:\n");
+    for item in items {
+        let text = match item {
+            Out::Item(value) => crate::output::to_yaml(value)?,
+            Out::Text(text) => text,
+        };
+        for (i, line) in text.lines().enumerate() {
+            match (i, line.is_empty()) {
+                (0, _) => out.push_str("- "),
+                (_, false) => out.push_str("  "),
+                (_, true) => {}
+            }
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out.push_str(tail);
+    Ok(out)
 }
 
 fn read_list(input: &str) -> Result<ResourceList, String> {
@@ -148,12 +183,12 @@ fn fatal(message: String) -> Outcome {
     }
 }
 
-struct Done {
-    items: Vec<Value>,
+struct Done<'a> {
+    items: Vec<Out<'a>>,
     results: Vec<ResultItem>,
 }
 
-fn process(list: &ResourceList, env: &Environment) -> Result<Done, Vec<ResultItem>> {
+fn process<'a>(list: &'a ResourceList, env: &Environment) -> Result<Done<'a>, Vec<ResultItem>> {
     let fc = list
         .function_config
         .as_ref()
@@ -205,36 +240,37 @@ fn process(list: &ResourceList, env: &Environment) -> Result<Done, Vec<ResultIte
         docs.push(bus_document(c, config_index));
     }
 
-    let rendered = crate::parse_documents(&docs, &options, true)
-        .and_then(|parsed| {
-            let plans = crate::validate(&parsed, &options)?;
-            crate::render_with_rng(&plans, &parsed, &options, Some(&mut rand::rng()))
-        })
-        .map_err(|errors| {
-            errors
-                .0
-                .iter()
-                .map(|e| results::error(e, &source, &source_of))
-                .collect::<Vec<_>>()
-        })?;
+    let to_results = |errors: crate::Errors| {
+        errors
+            .0
+            .iter()
+            .map(|e| results::error(e, &source, &source_of))
+            .collect::<Vec<_>>()
+    };
+    let parsed = crate::parse_documents(&docs, &options, true).map_err(to_results)?;
+    let plans = crate::validate(&parsed, &options).map_err(to_results)?;
 
-    let mut results: Vec<ResultItem> = rendered
-        .warnings
-        .iter()
-        .map(|w| results::warning(w, &source, &source_of))
-        .collect();
-
-    // Assemble the output: input order, rendered objects upserted, new ones appended.
+    // Assemble the output as the buses render: input order, rendered objects upserted, new
+    // ones appended.
     let mut upsert = upsert::Upsert::new(&list.items, dropped);
-    for bus in &rendered.buses {
+    let mut rendered = Vec::new();
+    let warnings = crate::render_each(&plans, &parsed, &options, Some(&mut rand::rng()), |bus| {
         let src = source_of(bus.document);
         let keep_source = bus.document == config_index || krm::is_local_config(src);
         let result = upsert
-            .bus(bus, src, bus.document, keep_source)
-            .map_err(|m| vec![ResultItem::error(m)])?;
-        results.push(result);
-    }
-    if rendered.buses.is_empty() {
+            .bus(&bus, src, bus.document, keep_source)
+            .map_err(|m| crate::Error::new(crate::ErrorKind::Io, "", m))?;
+        rendered.push(result);
+        Ok(())
+    })
+    .map_err(to_results)?;
+    let mut results: Vec<ResultItem> = warnings
+        .iter()
+        .map(|w| results::warning(w, &source, &source_of))
+        .collect();
+    let buses = rendered.len();
+    results.extend(rendered);
+    if buses == 0 {
         results.push(ResultItem::info(format!(
             "no EventBus with a native spec among {} items; nothing to render, items passed through unchanged",
             list.items.len()

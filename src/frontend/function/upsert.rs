@@ -2,7 +2,8 @@
 //! are appended to the bus's file, and objects the bus no longer renders leave it.
 //!
 //! Items are indexed once by identity and by file, so the cost is linear in the number of
-//! items and rendered objects.
+//! items and rendered objects. Each rendered object is written as YAML as soon as its place is
+//! known, so only one bus's objects are ever held as trees.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -12,11 +13,19 @@ use super::{COMPANION_ANNOTATION, RENDERED_DIR, is_companion};
 use crate::krm::{self, File, ObjectKey, ResultItem, annotations};
 use crate::render::RenderedBus;
 
+/// One item of the output.
+pub(super) enum Out<'a> {
+    /// An input item, unchanged.
+    Item(&'a Value),
+    /// A rendered object, already written as YAML.
+    Text(String),
+}
+
 /// The items of the ResourceList, indexed for update in place.
 pub(super) struct Upsert<'a> {
     items: &'a [Value],
     /// The output slot of each input item; `None` once removed.
-    slots: Vec<Option<Value>>,
+    slots: Vec<Option<Out<'a>>>,
     /// Items by identity, in input order.
     by_key: HashMap<ObjectKey, Vec<usize>>,
     /// Items by file path, in input order.
@@ -26,7 +35,7 @@ pub(super) struct Upsert<'a> {
     /// Items left out of the output from the start (a generator's config copy).
     dropped: BTreeSet<usize>,
     files: FileIndex,
-    appended: Vec<Value>,
+    appended: Vec<Out<'a>>,
 }
 
 impl<'a> Upsert<'a> {
@@ -45,7 +54,7 @@ impl<'a> Upsert<'a> {
         let slots = items
             .iter()
             .enumerate()
-            .map(|(j, item)| (!dropped.contains(&j)).then(|| item.clone()))
+            .map(|(j, item)| (!dropped.contains(&j)).then_some(Out::Item(item)))
             .collect();
         Upsert {
             items,
@@ -96,19 +105,23 @@ impl<'a> Upsert<'a> {
                         && (!companion || is_companion(&self.items[j]))
                 })
             });
+            let yaml = |value: &Value| {
+                crate::output::to_yaml(value)
+                    .map_err(|e| format!("cannot serialize a rendered object: {e}"))
+            };
             if let Some(j) = existing {
                 self.claimed.insert(j);
                 copy_orchestrator_annotations(&self.items[j], &mut value, true);
-                self.slots[j] = Some(value);
+                self.slots[j] = Some(Out::Text(yaml(&value)?));
                 updated += 1;
             } else if companion && !keep_source {
                 // The companion takes the place (file, index, ids) of the bus it replaces.
                 copy_orchestrator_annotations(src, &mut value, false);
-                self.slots[src_index] = Some(value);
+                self.slots[src_index] = Some(Out::Text(yaml(&value)?));
                 replaced = true;
             } else {
                 krm::set_file(&mut value, &self.files.next(&target));
-                self.appended.push(value);
+                self.appended.push(Out::Text(yaml(&value)?));
                 added += 1;
             }
         }
@@ -145,8 +158,8 @@ impl<'a> Upsert<'a> {
     }
 
     /// The output items: the input's, updated in place, then the new ones.
-    pub(super) fn finish(self) -> Vec<Value> {
-        let mut items: Vec<Value> = self.slots.into_iter().flatten().collect();
+    pub(super) fn finish(self) -> Vec<Out<'a>> {
+        let mut items: Vec<Out<'a>> = self.slots.into_iter().flatten().collect();
         items.extend(self.appended);
         items
     }
