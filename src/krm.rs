@@ -435,10 +435,19 @@ pub fn file_of(item: &Value) -> Option<File> {
 /// Places `item` in `file`: sets the path and index annotations and their legacy twins to the
 /// same values, as kpt requires.
 pub fn set_file(item: &mut Value, file: &File) {
-    set_annotation(item, annotations::PATH, file.path.clone());
-    set_annotation(item, annotations::LEGACY_PATH, file.path.clone());
-    set_annotation(item, annotations::INDEX, file.index.to_string());
-    set_annotation(item, annotations::LEGACY_INDEX, file.index.to_string());
+    for (key, value) in file_annotations(file) {
+        set_annotation(item, key, value);
+    }
+}
+
+/// The annotations that place an item in `file`, in the order [`set_file`] sets them.
+pub fn file_annotations(file: &File) -> [(&'static str, String); 4] {
+    [
+        (annotations::PATH, file.path.clone()),
+        (annotations::LEGACY_PATH, file.path.clone()),
+        (annotations::INDEX, file.index.to_string()),
+        (annotations::LEGACY_INDEX, file.index.to_string()),
+    ]
 }
 
 /// True when the item is marked `config.kubernetes.io/local-config` with any value but `false`

@@ -61,27 +61,12 @@ pub mod krm;
 pub mod spec;
 pub mod yaml;
 
-pub use credentials::{
-    BusCredentials, Credentials, JetStreamSecrets, SecretString, derive as derive_secret,
-};
 pub use error::{Cause, Credential, Error, ErrorKind, Errors, Location, Warning};
-pub use names::{JetStreamNames, StanNames};
 pub use options::{
-    CertificateValidity, DEFAULT_NOT_AFTER, DEFAULT_NOT_BEFORE, Images, JetStreamDefaults,
-    JetStreamVersion, MIN_SEED_LEN, RenderOptions, Seed,
+    CertificateValidity, Images, JetStreamDefaults, JetStreamVersion, RenderOptions, Seed,
 };
-pub use output::{append_yaml, to_yaml, to_yaml_stream, write_yaml_stream};
-pub use parse::{DocumentKind, Parsed, ParsedBus, document_kind};
-pub use pipeline::{
-    parse, parse_documents, render, render_documents, render_each, render_str, render_str_with_rng,
-    render_with_rng, resolve_credentials,
-};
-pub use plan::{JetStreamPlan, Plan, PlanKind, StanAuth, StanPlan};
-pub use render::COMPANION_ANNOTATION;
-pub use render::{
-    Object, Rendered, RenderedBus, render_bus, render_resolved, render_resolved_each,
-};
-pub use validate::{DEFAULT_STAN_IMAGE, DEFAULT_STAN_METRICS_IMAGE, MAX_REPLICAS, validate};
+pub use pipeline::{render_documents, render_str, render_str_with_rng};
+pub use render::{COMPANION_ANNOTATION, Object, Rendered, RenderedBus};
 
 /// The JSON Schema of the `EventBus` resource as eventbus-gen reads it.
 #[cfg(feature = "schema")]

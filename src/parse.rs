@@ -472,10 +472,11 @@ mod tests {
     #[test]
     fn unknown_fields_are_errors_or_warnings() {
         let text = "apiVersion: argoproj.io/v1alpha1\nkind: EventBus\nmetadata: {name: a, namespace: n1}\nspec:\n  nats:\n    native:\n      replica: 3\n";
-        let e = crate::parse(text, &RenderOptions::default()).unwrap_err();
+        let e = crate::pipeline::parse(text, &RenderOptions::default()).unwrap_err();
         assert_eq!(e.0[0].path(), "spec.nats.native.replica");
         assert_eq!(e.0[0].location(), Some(Location { line: 7, column: 7 }));
-        let p = crate::parse(text, &RenderOptions::default().allow_unknown_fields(true)).unwrap();
+        let p = crate::pipeline::parse(text, &RenderOptions::default().allow_unknown_fields(true))
+            .unwrap();
         assert_eq!(p.warnings.len(), 1);
         assert_eq!(p.buses.len(), 1);
     }

@@ -17,7 +17,8 @@ use crate::yaml::{self, Document};
 
 /// Parses a YAML or JSON stream holding `EventBus` documents (and optionally `Secret` documents
 /// with existing credentials). Any other document is an error.
-pub fn parse(text: &str, options: &RenderOptions) -> Result<Parsed, Errors> {
+#[cfg(test)]
+pub(crate) fn parse(text: &str, options: &RenderOptions) -> Result<Parsed, Errors> {
     let docs = yaml::load_documents(text)?;
     parse_documents(&docs, options, false)
 }

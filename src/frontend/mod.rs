@@ -10,3 +10,17 @@ pub mod argocd;
 pub mod function;
 pub mod options;
 pub mod seed;
+
+/// The pipeline steps the binary runs one at a time (so that it can report errors per file
+/// and write each bus as it renders), and the YAML writers it streams with.
+pub mod pipeline {
+    pub use crate::output::{append_yaml, to_yaml};
+    pub use crate::pipeline::{parse_documents, render_each};
+    pub use crate::validate::validate;
+}
+
+/// Test support: values the integration tests compute expectations from.
+#[doc(hidden)]
+pub mod testing {
+    pub use crate::credentials::derive as derive_secret;
+}

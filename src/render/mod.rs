@@ -152,6 +152,7 @@ pub fn render_bus(plan: &Plan, credentials: &BusCredentials) -> Result<RenderedB
 
 /// Renders plans with their credentials (one entry per plan, in plan order, as
 /// [`resolve_credentials`](crate::resolve_credentials) gives them).
+#[cfg(test)]
 pub fn render_resolved(plans: &[Plan], credentials: &Credentials) -> Result<Rendered, Errors> {
     let mut buses = Vec::with_capacity(plans.len());
     let warnings = render_resolved_each(plans, credentials, |bus| {
@@ -229,7 +230,8 @@ mod tests {
 
     use super::*;
     use crate::options::{RenderOptions, Seed};
-    use crate::{parse, resolve_credentials, validate};
+    use crate::pipeline::{parse, resolve_credentials};
+    use crate::validate::validate;
 
     const INPUT: &str = "apiVersion: argoproj.io/v1alpha1
 kind: EventBus

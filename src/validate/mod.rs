@@ -25,8 +25,6 @@ use crate::plan::{Plan, PlanKind};
 use crate::spec::EventBus;
 use crate::values;
 
-pub use stan::{DEFAULT_STAN_IMAGE, DEFAULT_STAN_METRICS_IMAGE};
-
 /// The most replicas eventbus-gen renders for one bus.
 pub const MAX_REPLICAS: i32 = 25;
 

@@ -258,7 +258,7 @@ fn sample_application_renders_its_folder() {
     );
     assert_eq!(docs[8], read_yaml("examples/argocd/events/sensor.yaml")[0]);
     // The token is the one derived from the sidecar's seed.
-    let token = eventbus_gen::derive_secret(
+    let token = eventbus_gen::frontend::testing::derive_secret(
         &eventbus_gen::Seed::new(TEST_SEED).unwrap(),
         "stan-token\0events\0default",
         64,

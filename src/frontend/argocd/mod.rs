@@ -42,7 +42,7 @@ use serde_json::Value;
 
 use crate::options::RenderOptions;
 use crate::parse::{DocumentKind, document_kind};
-use crate::parse_documents;
+use crate::pipeline::parse_documents;
 use crate::render::Object;
 use crate::yaml;
 
@@ -224,7 +224,7 @@ pub fn generate(dir: &Path, env: &Env) -> Result<Generated, Failure> {
         return Err(Failure::input(vec![no_bus_message(&files)]));
     }
     let rendered = crate::validate::validate(&parsed, options)
-        .and_then(|plans| crate::render(&plans, &parsed, options))
+        .and_then(|plans| crate::pipeline::render(&plans, &parsed, options))
         .map_err(|e| {
             let bus = |d: usize| parsed.buses.iter().find(|b| b.document == d);
             report(&inputs, &reword(e, &bus))

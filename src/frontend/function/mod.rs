@@ -23,6 +23,7 @@
 //! On any error the output items are the input items, unchanged, and [`Outcome::success`] is
 //! false. Output is deterministic, and running the function on its own output changes nothing.
 
+mod annotate;
 mod config;
 mod results;
 mod upsert;
@@ -247,23 +248,24 @@ fn process<'a>(list: &'a ResourceList, env: &Environment) -> Result<Done<'a>, Ve
             .map(|e| results::error(e, &source, &source_of))
             .collect::<Vec<_>>()
     };
-    let parsed = crate::parse_documents(&docs, &options, true).map_err(to_results)?;
-    let plans = crate::validate(&parsed, &options).map_err(to_results)?;
+    let parsed = crate::pipeline::parse_documents(&docs, &options, true).map_err(to_results)?;
+    let plans = crate::validate::validate(&parsed, &options).map_err(to_results)?;
 
     // Assemble the output as the buses render: input order, rendered objects upserted, new
     // ones appended.
     let mut upsert = upsert::Upsert::new(&list.items, dropped);
     let mut rendered = Vec::new();
-    let warnings = crate::render_each(&plans, &parsed, &options, Some(&mut rand::rng()), |bus| {
-        let src = source_of(bus.document);
-        let keep_source = bus.document == config_index || krm::is_local_config(src);
-        let result = upsert
-            .bus(&bus, src, bus.document, keep_source)
-            .map_err(|m| crate::Error::new(crate::ErrorKind::Io, "", m))?;
-        rendered.push(result);
-        Ok(())
-    })
-    .map_err(to_results)?;
+    let warnings =
+        crate::pipeline::render_each(&plans, &parsed, &options, Some(&mut rand::rng()), |bus| {
+            let src = source_of(bus.document);
+            let keep_source = bus.document == config_index || krm::is_local_config(src);
+            let result = upsert
+                .bus(&bus, src, bus.document, keep_source)
+                .map_err(|m| crate::Error::new(crate::ErrorKind::Io, "", m))?;
+            rendered.push(result);
+            Ok(())
+        })
+        .map_err(to_results)?;
     let mut results: Vec<ResultItem> = warnings
         .iter()
         .map(|w| results::warning(w, &source, &source_of))

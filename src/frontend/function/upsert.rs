@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde_json::Value;
 
-use super::{COMPANION_ANNOTATION, RENDERED_DIR, is_companion};
+use super::{COMPANION_ANNOTATION, RENDERED_DIR, annotate, is_companion};
 use crate::krm::{self, File, ObjectKey, ResultItem, annotations};
 use crate::render::RenderedBus;
 
@@ -94,10 +94,8 @@ impl<'a> Upsert<'a> {
         }
         let (mut added, mut updated, mut replaced) = (0, 0, false);
         for object in &bus.objects {
-            let mut value = serde_json::to_value(object)
-                .map_err(|e| format!("cannot serialize a rendered object: {e}"))?;
-            let companion = is_companion(&value);
-            let existing = ObjectKey::of(&value).and_then(|k| {
+            let companion = annotate::annotation(object, COMPANION_ANNOTATION) == Some("true");
+            let existing = annotate::key_of(object).and_then(|k| {
                 self.by_key.get(&k)?.iter().copied().find(|&j| {
                     j != src_index
                         && !self.claimed.contains(&j)
@@ -105,23 +103,24 @@ impl<'a> Upsert<'a> {
                         && (!companion || is_companion(&self.items[j]))
                 })
             });
-            let yaml = |value: &Value| {
-                crate::output::to_yaml(value)
-                    .map_err(|e| format!("cannot serialize a rendered object: {e}"))
-            };
             if let Some(j) = existing {
                 self.claimed.insert(j);
-                copy_orchestrator_annotations(&self.items[j], &mut value, true);
-                self.slots[j] = Some(Out::Text(yaml(&value)?));
+                let extra = orchestrator_annotations(&self.items[j], true);
+                self.slots[j] = Some(Out::Text(annotate::yaml(object, &extra)?));
                 updated += 1;
             } else if companion && !keep_source {
                 // The companion takes the place (file, index, ids) of the bus it replaces.
-                copy_orchestrator_annotations(src, &mut value, false);
-                self.slots[src_index] = Some(Out::Text(yaml(&value)?));
+                let extra = orchestrator_annotations(src, false);
+                self.slots[src_index] = Some(Out::Text(annotate::yaml(object, &extra)?));
                 replaced = true;
             } else {
-                krm::set_file(&mut value, &self.files.next(&target));
-                self.appended.push(Out::Text(yaml(&value)?));
+                let file = self.files.next(&target);
+                let extra: Vec<(String, String)> = krm::file_annotations(&file)
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect();
+                self.appended
+                    .push(Out::Text(annotate::yaml(object, &extra)?));
                 added += 1;
             }
         }
@@ -165,21 +164,19 @@ impl<'a> Upsert<'a> {
     }
 }
 
-/// Copies the orchestrator annotations of `from` onto `to`. Without `all`, the ones that must
-/// not spread (`local-config`, `function`) are left out.
-fn copy_orchestrator_annotations(from: &Value, to: &mut Value, all: bool) {
+/// The orchestrator annotations of `from`, in its order. Without `all`, the ones that must not
+/// spread (`local-config`, `function`) are left out.
+fn orchestrator_annotations(from: &Value, all: bool) -> Vec<(String, String)> {
     let Some(anns) = krm::annotations_of(from) else {
-        return;
+        return Vec::new();
     };
-    for (k, v) in anns {
-        let skip = !all && (k == annotations::LOCAL_CONFIG || k == annotations::FUNCTION);
-        if annotations::is_orchestrator(k)
-            && !skip
-            && let Some(v) = v.as_str()
-        {
-            krm::set_annotation(to, k, v);
-        }
-    }
+    anns.iter()
+        .filter(|(k, _)| {
+            annotations::is_orchestrator(k)
+                && (all || (*k != annotations::LOCAL_CONFIG && *k != annotations::FUNCTION))
+        })
+        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+        .collect()
 }
 
 /// True for an object eventbus-gen renders for bus `name`: labelled by the controller for it,

@@ -1,0 +1,219 @@
+//! `eventbus-gen render`: EventBus files to a YAML stream or a folder of files.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use eventbus_gen::frontend::advice;
+use eventbus_gen::frontend::pipeline;
+use eventbus_gen::{Error, Errors, Warning, yaml};
+
+use super::options::OptionArgs;
+use super::{Failure, read_file, write_stdout};
+
+#[derive(Args, Debug)]
+pub(super) struct RenderArgs {
+    /// EventBus files (YAML or JSON, one or more documents each); `-` reads stdin. Secret
+    /// documents of existing buses may be included: their tokens are kept.
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(super) options: OptionArgs,
+    /// Write one file per object under DIR/<namespace>/<bus>/ instead of a stream on stdout;
+    /// YAML files of objects a bus no longer renders are removed from its folder.
+    #[arg(short, long, value_name = "DIR")]
+    output_dir: Option<PathBuf>,
+    /// Do not print warnings.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+/// How command-line users set what advice asks for.
+const TERMS: advice::Terms = advice::Terms {
+    seed: "pass --seed-file PATH or set EVENTBUS_GEN_SEED",
+    secrets: "in the input",
+    random: Some("pass --random-tokens"),
+    no_random: "",
+    namespace: "pass --namespace",
+    option: |key| match key {
+        "images" => "--image-*".to_owned(),
+        key => format!("--set {key}=VALUE"),
+    },
+};
+
+/// Prints errors as `file:line:column: error: path: message`.
+fn report_errors(errors: &Errors, name_of: &dyn Fn(&Error) -> String) {
+    let stderr = std::io::stderr();
+    let mut w = stderr.lock();
+    for e in errors.as_slice() {
+        let at = match e.location() {
+            Some(l) => format!("{}:{l}", name_of(e)),
+            None => name_of(e),
+        };
+        let message = advice::message(e, &TERMS);
+        match e.path() {
+            "" => writeln!(w, "{at}: error: {message}"),
+            path => writeln!(w, "{at}: error: {path}: {message}"),
+        }
+        .ok();
+    }
+    let n = errors.as_slice().len();
+    let _ = writeln!(
+        w,
+        "eventbus-gen: {n} error{} found; nothing was rendered",
+        if n == 1 { "" } else { "s" }
+    );
+}
+
+fn report_warnings(warnings: &[Warning], name_of: &dyn Fn(Option<usize>) -> String) {
+    let stderr = std::io::stderr();
+    let mut w = stderr.lock();
+    for warning in warnings {
+        let at = match warning.location {
+            Some(l) => format!("{}:{l}", name_of(warning.document)),
+            None => name_of(warning.document),
+        };
+        let _ = writeln!(w, "{at}: warning: {warning}");
+    }
+}
+
+pub(super) fn render(args: RenderArgs) -> Result<(), Failure> {
+    let options = args.options.to_options()?;
+    if args.files.iter().filter(|f| f.as_os_str() == "-").count() > 1 {
+        return Err(Failure::Usage("stdin (-) can be read only once".to_owned()));
+    }
+    // Documents are numbered across all files, so an index names one document of one file.
+    let mut docs = Vec::new();
+    let mut starts: Vec<(usize, String)> = Vec::new();
+    let mut unreadable = false;
+    for path in &args.files {
+        let name = if path.as_os_str() == "-" {
+            "<stdin>".to_owned()
+        } else {
+            path.display().to_string()
+        };
+        let text = read_file(path)?;
+        match yaml::load_numbered(&text, docs.len()) {
+            Ok(loaded) => {
+                starts.push((docs.len(), name));
+                docs.extend(loaded);
+            }
+            Err(e) => {
+                report_errors(&Errors::from(e), &|_| name.clone());
+                unreadable = true;
+            }
+        }
+    }
+    if unreadable {
+        return Err(Failure::Invalid);
+    }
+    let file_of = |doc: Option<usize>| -> String {
+        let d = doc.unwrap_or(0);
+        starts
+            .iter()
+            .rev()
+            .find(|(start, _)| *start <= d)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default()
+    };
+    let parsed = match pipeline::parse_documents(&docs, &options, false) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            report_errors(&e, &|e| file_of(e.document()));
+            return Err(Failure::Invalid);
+        }
+    };
+    let plans = match pipeline::validate(&parsed, &options) {
+        Ok(plans) => plans,
+        Err(e) => {
+            report_errors(&e, &|e| file_of(e.document()));
+            return Err(Failure::Invalid);
+        }
+    };
+    if plans.is_empty() {
+        eprintln!("eventbus-gen: no EventBus found in the input; nothing was rendered");
+        return Err(Failure::Invalid);
+    }
+    // Each bus is serialized as soon as it is rendered, so memory holds text, not objects;
+    // nothing is written before every bus has rendered.
+    let mut stream = String::new();
+    let mut files = BTreeMap::new();
+    let mut clash = None;
+    let mut rng = rand::rng();
+    let rendered = pipeline::render_each(&plans, &parsed, &options, Some(&mut rng), |bus| {
+        match &args.output_dir {
+            Some(dir) => {
+                let ns = if bus.namespace.is_empty() {
+                    "no-namespace"
+                } else {
+                    bus.namespace.as_str()
+                };
+                for o in &bus.objects {
+                    let path = dir.join(ns).join(&bus.name).join(format!(
+                        "{}-{}.yaml",
+                        o.kind().to_ascii_lowercase(),
+                        o.name()
+                    ));
+                    if files.insert(path.clone(), pipeline::to_yaml(o)?).is_some() {
+                        clash.get_or_insert(path);
+                    }
+                }
+            }
+            None => {
+                for o in &bus.objects {
+                    pipeline::append_yaml(&mut stream, o)?;
+                }
+            }
+        }
+        Ok(())
+    });
+    let warnings = match rendered {
+        Ok(w) => w,
+        Err(e) => {
+            report_errors(&e, &|e| file_of(e.document()));
+            return Err(Failure::Invalid);
+        }
+    };
+    if let Some(path) = clash {
+        return Err(Failure::Usage(format!(
+            "two objects would be written to {}; is a bus defined twice?",
+            path.display()
+        )));
+    }
+    if !args.quiet {
+        report_warnings(&warnings, &file_of);
+    }
+    match &args.output_dir {
+        Some(_) => write_tree(&files),
+        None => write_stdout(&stream),
+    }
+}
+
+/// Writes rendered files (`DIR/<namespace>/<bus>/<kind>-<name>.yaml`, one object each).
+fn write_tree(files: &BTreeMap<PathBuf, String>) -> Result<(), Failure> {
+    // A bus's folder holds only what it renders now: files of objects it no longer renders
+    // (after --no-pdb, say) are removed, so `kubectl apply -R` does not bring them back.
+    let bus_dirs: std::collections::BTreeSet<&Path> =
+        files.keys().filter_map(|p| p.parent()).collect();
+    for bus_dir in bus_dirs {
+        let Ok(entries) = std::fs::read_dir(bus_dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "yaml") && !files.contains_key(&path) {
+                std::fs::remove_file(&path).map_err(|e| {
+                    Failure::Usage(format!("cannot remove {}: {e}", path.display()))
+                })?;
+            }
+        }
+    }
+    for (path, text) in files {
+        let parent = path.parent().expect("object paths have a parent");
+        std::fs::create_dir_all(parent)
+            .and_then(|()| std::fs::write(path, text))
+            .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", path.display())))?;
+    }
+    Ok(())
+}

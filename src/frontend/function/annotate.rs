@@ -1,0 +1,223 @@
+//! A rendered object as YAML with orchestrator annotations added, written straight from the
+//! typed object.
+//!
+//! The bytes are those of the plain way (the object as a JSON value, each annotation set on
+//! it, the value written as YAML): the object's own annotations first, the added ones after
+//! them in the order given, and, when the object has none, an `annotations` mapping at the end
+//! of `metadata`. Writing typed objects skips the JSON tree, which made the KRM function twice
+//! as slow as `render`. Where the text cannot be placed that way (an added key the object
+//! already has), the plain way is taken; a test checks that both agree.
+
+use serde_json::Value;
+
+use crate::krm::{self, ObjectKey};
+use crate::render::Object;
+
+/// The identity of a rendered object, as [`ObjectKey::of`] reads it from its YAML.
+pub(super) fn key_of(object: &Object) -> Option<ObjectKey> {
+    let api_version = match object {
+        Object::Service(_) | Object::ConfigMap(_) | Object::Secret(_) => "v1",
+        Object::StatefulSet(_) => "apps/v1",
+        Object::PodDisruptionBudget(_) => "policy/v1",
+        Object::EventBus(bus) => bus.api_version.as_deref().unwrap_or(""),
+    };
+    let meta = object.metadata();
+    Some(ObjectKey {
+        group: api_version
+            .rsplit_once('/')
+            .map_or("", |(g, _)| g)
+            .to_owned(),
+        kind: object.kind().to_owned(),
+        namespace: meta.namespace.clone().unwrap_or_default(),
+        name: meta.name.clone()?,
+    })
+}
+
+/// The value of annotation `key` of a rendered object.
+pub(super) fn annotation<'o>(object: &'o Object, key: &str) -> Option<&'o str> {
+    object
+        .metadata()
+        .annotations
+        .as_ref()?
+        .get(key)
+        .map(String::as_str)
+}
+
+/// `object` as YAML with the annotations `extra` added after its own.
+pub(super) fn yaml(object: &Object, extra: &[(String, String)]) -> Result<String, String> {
+    let own = object.metadata().annotations.as_ref();
+    let clash = own.is_some_and(|a| a.is_empty() || extra.iter().any(|(k, _)| a.contains_key(k)));
+    if extra.is_empty() {
+        return write(object);
+    }
+    if clash {
+        return plain(object, extra);
+    }
+    let text = write(object)?;
+    match splice(&text, own.is_some(), &entries(extra)?) {
+        Some(spliced) => Ok(spliced),
+        None => plain(object, extra),
+    }
+}
+
+/// The plain way: through a JSON value.
+pub(super) fn plain(object: &Object, extra: &[(String, String)]) -> Result<String, String> {
+    let mut value = serde_json::to_value(object).map_err(|e| cannot(&e))?;
+    for (k, v) in extra {
+        krm::set_annotation(&mut value, k, v.clone());
+    }
+    write(&value)
+}
+
+fn write<T: serde::Serialize>(value: &T) -> Result<String, String> {
+    crate::output::to_yaml(value).map_err(|e| cannot(&e))
+}
+
+fn cannot(e: &dyn std::fmt::Display) -> String {
+    format!("cannot serialize a rendered object: {e}")
+}
+
+/// The lines of `extra` as entries of a mapping nested under `metadata.annotations`.
+fn entries(extra: &[(String, String)]) -> Result<String, String> {
+    let map: serde_json::Map<String, Value> = extra
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    let text = write(&map)?;
+    let mut out = String::with_capacity(text.len() + 4 * extra.len() + 16);
+    for line in text.lines() {
+        if !line.is_empty() {
+            out.push_str("    ");
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// `text` with `lines` appended to the annotations of its top-level `metadata`: after the
+/// existing ones when `has_own`, else in a new `annotations` mapping ending `metadata`. `None`
+/// when the text does not have the expected shape.
+fn splice(text: &str, has_own: bool, lines: &str) -> Option<String> {
+    let start = line_start(text, "metadata:\n")?;
+    let body = start + "metadata:\n".len();
+    // The end of `metadata`: the next line that starts at column 0 with text.
+    let end = block_end(text, body, 0);
+    let (at, insert) = if has_own {
+        let rel = line_start(&text[body..end], "  annotations:\n")?;
+        let children = body + rel + "  annotations:\n".len();
+        (block_end(text, children, 2).min(end), lines.to_owned())
+    } else {
+        (end, format!("  annotations:\n{lines}"))
+    };
+    let mut out = String::with_capacity(text.len() + insert.len());
+    out.push_str(&text[..at]);
+    out.push_str(&insert);
+    out.push_str(&text[at..]);
+    Some(out)
+}
+
+/// The byte offset of the line of `text` that equals `line` (with its newline).
+fn line_start(text: &str, line: &str) -> Option<usize> {
+    if text.starts_with(line) {
+        return Some(0);
+    }
+    text.find(&format!("\n{line}")).map(|i| i + 1)
+}
+
+/// Where the block starting at `from` ends: the first line that has text and is indented by
+/// `indent` spaces or fewer (empty lines inside block scalars belong to the block).
+fn block_end(text: &str, from: usize, indent: usize) -> usize {
+    let mut at = from;
+    for line in text[from..].split_inclusive('\n') {
+        let content = line.trim_end_matches('\n');
+        let leading = content.len() - content.trim_start_matches(' ').len();
+        if !content.is_empty() && leading <= indent {
+            return at;
+        }
+        at += line.len();
+    }
+    text.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RenderOptions;
+
+    fn objects(spec: &str, options: &RenderOptions) -> Vec<Object> {
+        crate::render_str(spec, options)
+            .unwrap()
+            .buses
+            .into_iter()
+            .flat_map(|b| b.objects)
+            .collect()
+    }
+
+    /// The direct way writes the same bytes as the plain way, for every kind of object, with
+    /// and without annotations of its own, and for values that need quoting or block style.
+    #[test]
+    fn typed_writing_matches_the_plain_way() {
+        let seed = crate::Seed::new("annotate tests seed 0123456789").unwrap();
+        let plain_options = RenderOptions::default().seed(seed.clone());
+        let annotated = RenderOptions::default()
+            .seed(seed)
+            .common_annotation("team.example.com/owner", "platform")
+            .common_annotation("zz.example.com/note", "multi\nline\n");
+        let mut all = Vec::new();
+        for options in [&plain_options, &annotated] {
+            for spec in [
+                "apiVersion: argoproj.io/v1alpha1\nkind: EventBus\nmetadata: {name: a, namespace: ev}\nspec: {nats: {native: {auth: token}}}\n",
+                "apiVersion: argoproj.io/v1alpha1\nkind: EventBus\nmetadata: {name: j, namespace: ev, annotations: {x: \"1\"}}\nspec: {jetstream: {version: latest}}\n",
+            ] {
+                all.extend(objects(spec, options));
+            }
+        }
+        let pairs = |p: &[(&str, &str)]| -> Vec<(String, String)> {
+            p.iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        let extras = [
+            pairs(&[]),
+            pairs(&[
+                (
+                    "internal.config.kubernetes.io/path",
+                    "rendered/ev/eventbus-a.yaml",
+                ),
+                ("config.kubernetes.io/path", "rendered/ev/eventbus-a.yaml"),
+                ("internal.config.kubernetes.io/index", "0"),
+                ("config.kubernetes.io/index", "0"),
+            ]),
+            pairs(&[
+                (
+                    "kustomize.config.k8s.io/id",
+                    "group: apps\nkind: StatefulSet\nname: x\n",
+                ),
+                ("config.k8s.io/id", "1"),
+                (
+                    "internal.config.kubernetes.io/annotations-migration-resource-id",
+                    "yes",
+                ),
+                ("a", ""),
+                ("b", "  leading and trailing  "),
+            ]),
+            // A key the object may already have: the plain way decides.
+            pairs(&[("team.example.com/owner", "other")]),
+        ];
+        assert!(all.len() >= 20);
+        for object in &all {
+            for extra in &extras {
+                assert_eq!(
+                    yaml(object, extra).unwrap(),
+                    plain(object, extra).unwrap(),
+                    "{} {} with {extra:?}",
+                    object.kind(),
+                    object.name()
+                );
+            }
+            let from_text = ObjectKey::of(&serde_json::to_value(object).unwrap());
+            assert_eq!(key_of(object), from_text);
+        }
+    }
+}
