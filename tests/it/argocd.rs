@@ -599,30 +599,101 @@ fn subfolders_are_read_on_request_in_path_order() {
 }
 
 #[test]
-fn discovery_matches_folders_holding_a_bus() {
+fn discovery_claims_only_folders_with_the_marker() {
+    // A folder with an EventBus but no marker is not claimed: the Application may be rendered
+    // by kustomize, Helm or as plain manifests today.
     let out = run("discover", &checkout("examples/argocd/events"), &[]);
-    assert_eq!((out.code, out.stdout.as_str()), (0, "eventbus.yaml\n"));
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{}", out.stderr);
+    let kustomize = app_with(&[
+        ("kustomization.yaml", "resources: [eventbus.yaml]\n"),
+        ("eventbus.yaml", BUS),
+    ]);
+    let out = run("discover", &kustomize, &[]);
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{}", out.stderr);
+    let chart = app_with(&[
+        ("Chart.yaml", "name: x\n"),
+        ("templates/eventbus.yaml", BUS),
+    ]);
+    assert_eq!(run("discover", &chart, &[]).stdout, "");
 
-    let none = run(
-        "discover",
-        &app_with(&[("settings.yaml", CONFIG_MAP), ("broken.yaml", "{")]),
-        &[],
-    );
-    assert_eq!(
-        (none.code, none.stdout.as_str()),
-        (0, ""),
-        "{}",
-        none.stderr
-    );
+    let marked = app_with(&[(".eventbus-gen", ""), ("eventbus.yaml", BUS)]);
+    assert_eq!(run("discover", &marked, &[]).stdout, ".eventbus-gen\n");
+    // The marker is not input: generate skips hidden files.
+    assert_eq!(generate(&marked, &[]).code, 0);
 
-    let nested = app_with(&[("bus/eventbus.yaml", BUS)]);
-    assert_eq!(run("discover", &nested, &[]).stdout, "");
+    // A marker that is a link (or a folder) does not count.
+    let linked = app_with(&[("eventbus.yaml", BUS)]);
+    std::os::unix::fs::symlink(
+        marked.dir.join(".eventbus-gen"),
+        linked.dir.join(".eventbus-gen"),
+    )
+    .unwrap();
+    assert_eq!(run("discover", &linked, &[]).stdout, "");
+}
+
+#[test]
+fn generate_never_reads_outside_the_application_folder() {
+    use std::os::unix::fs::symlink;
+    let other = app_with(&[("secret.yaml", CONFIG_MAP), ("sub/bus.yaml", BUS)]);
+    let app = app_with(&[("eventbus.yaml", BUS)]);
+    symlink(other.dir.join("secret.yaml"), app.dir.join("stolen.yaml")).unwrap();
+    symlink(other.dir.join("sub"), app.dir.join("linked")).unwrap();
+    // Even a link to a file inside the folder is not followed.
+    symlink(app.dir.join("eventbus.yaml"), app.dir.join("again.yaml")).unwrap();
     let out = run(
-        "discover",
-        &nested,
+        "generate",
+        &app,
         &parameter_env(&[json!({"name": "recurse", "string": "true"})]),
     );
-    assert_eq!(out.stdout, "bus/eventbus.yaml\n");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stdout.contains("name: settings"), "{}", out.stdout);
+    for name in ["stolen.yaml", "linked", "again.yaml"] {
+        assert!(
+            out.stderr
+                .contains(&format!("{name}: warning: skipped: a symbolic link")),
+            "{name}: {}",
+            out.stderr
+        );
+    }
+    // Named in `files`, a link (or a path through one) is an error.
+    for listed in ["stolen.yaml", "linked/bus.yaml"] {
+        generate(&app, &[json!({"name": "files", "array": [listed]})])
+            .assert_failed(2, "symbolic link");
+    }
+}
+
+#[test]
+fn special_files_are_skipped_with_a_warning_and_odd_names_fail() {
+    use std::os::unix::ffi::OsStrExt;
+    let app = app_with(&[("eventbus.yaml", BUS)]);
+    let fifo = app.dir.join("pipe.yaml");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    if made {
+        let out = generate(&app, &[]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(
+            out.stderr
+                .contains("pipe.yaml: warning: skipped: not a regular file"),
+            "{}",
+            out.stderr
+        );
+        fs::remove_file(&fifo).unwrap();
+    }
+    // A bus in a file whose name is not UTF-8 would silently vanish (and Argo CD would prune
+    // it): the render fails instead.
+    let odd = app.dir.join(std::ffi::OsStr::from_bytes(b"bus-\xff.yaml"));
+    fs::write(&odd, BUS.replace("name: default", "name: other")).unwrap();
+    generate(&app, &[]).assert_failed(1, "this name is not UTF-8");
+    // Not an input by its name: ignored like any other file.
+    fs::rename(
+        &odd,
+        app.dir.join(std::ffi::OsStr::from_bytes(b"notes-\xff.txt")),
+    )
+    .unwrap();
+    assert_eq!(generate(&app, &[]).code, 0);
 }
 
 /// The keys Argo CD's plugin config reader knows, by level (v2.4 to v3.x).
@@ -681,7 +752,11 @@ fn plugin_yaml_has_what_argo_cd_reads() {
 
     assert_eq!(keys(&spec["generate"]), BTreeSet::from(["command"]));
     assert_command(&spec["generate"]["command"], "generate.command");
-    assert_eq!(keys(&spec["discover"]), BTreeSet::from(["find"]));
+    assert_eq!(
+        keys(&spec["discover"]),
+        BTreeSet::from(["find"]),
+        "no fileName, no glob"
+    );
     assert_eq!(keys(&spec["discover"]["find"]), BTreeSet::from(["command"]));
     assert_command(
         &spec["discover"]["find"]["command"],

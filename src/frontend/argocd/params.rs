@@ -253,23 +253,6 @@ fn param_env_name(name: &str) -> String {
         .collect()
 }
 
-/// The source parameters, or the defaults when they do not read (for discovery).
-pub(super) fn source_params_lenient(env: &Env) -> SourceParams {
-    let mut values = Values::default();
-    let mut ignored = Vec::new();
-    for param in user_env_params(env)
-        .into_iter()
-        .chain(parameters(env).unwrap_or_default())
-    {
-        values.set(param, &mut ignored);
-    }
-    let source: SourceParams = values.source.finish().unwrap_or_default();
-    if !source.files.is_empty() && source.recurse {
-        return SourceParams::default();
-    }
-    source
-}
-
 /// The seed: from `seedFile`, else from the variable `seedEnv` names, else from
 /// `EVENTBUS_GEN_SEED`. Messages never show seed bytes.
 pub(super) fn seed(
