@@ -447,33 +447,60 @@ fn a_token_without_a_stable_source_is_refused() {
 
 #[test]
 fn the_seed_comes_from_the_sidecar_only() {
+    use std::os::unix::fs::symlink;
+    // Laid out like a mounted Secret: each key is a link into `..data`.
     let seeds = TempDir::new("seeds");
-    let seed_file = seeds.path().join("team");
-    fs::write(&seed_file, format!("{TEST_SEED}\n")).unwrap();
+    fs::create_dir(seeds.path().join("..data")).unwrap();
+    fs::write(seeds.path().join("..data/team"), format!("{TEST_SEED}\n")).unwrap();
+    symlink("..data/team", seeds.path().join("team")).unwrap();
+    symlink("/etc/passwd", seeds.path().join("escape")).unwrap();
+    let seeds_dir = seeds.path().to_str().unwrap().to_owned();
+    let with_seeds = |params: &[Value], vars: &[(&str, &str)]| {
+        let mut extra = parameter_env(params);
+        extra.extend(pairs(&[
+            ("EVENTBUS_GEN_SEED", ""),
+            ("EVENTBUS_GEN_SEEDS_DIR", &seeds_dir),
+        ]));
+        extra.extend(pairs(vars));
+        extra
+    };
     let app = app_with(&[("eventbus.yaml", BUS)]);
     let from_env = generate(&app, &[]);
-    let from_file = run(
-        "generate",
-        &app,
-        &[
-            parameter_env(&[json!({"name": "seedFile", "string": seed_file.to_str().unwrap()})]),
-            pairs(&[("EVENTBUS_GEN_SEED", "")]),
-        ]
-        .concat(),
-    );
-    assert_eq!(from_file.code, 0, "{}", from_file.stderr);
-    assert_eq!(from_file.stdout, from_env.stdout, "same seed, same tokens");
+    let absolute = seeds.path().join("team");
+    for file in ["team", absolute.to_str().unwrap()] {
+        let from_file = run(
+            "generate",
+            &app,
+            &with_seeds(&[json!({"name": "seedFile", "string": file})], &[]),
+        );
+        assert_eq!(from_file.code, 0, "{}", from_file.stderr);
+        assert_eq!(from_file.stdout, from_env.stdout, "same seed, same tokens");
+    }
     let from_var = run(
         "generate",
         &app,
-        &[
-            parameter_env(&[json!({"name": "seedEnv", "string": "TEAM_SEED"})]),
-            pairs(&[("TEAM_SEED", TEST_SEED), ("EVENTBUS_GEN_SEED", "")]),
-        ]
-        .concat(),
+        &with_seeds(
+            &[json!({"name": "seedEnv", "string": "EVENTBUS_GEN_SEED_TEAM"})],
+            &[("EVENTBUS_GEN_SEED_TEAM", TEST_SEED)],
+        ),
     );
     assert_eq!(from_var.stdout, from_env.stdout, "{}", from_var.stderr);
 
+    // Only the documented prefix: not PATH, not any other sidecar variable.
+    for var in ["PATH", "TEAM_SEED"] {
+        let out = run(
+            "generate",
+            &app,
+            &with_seeds(
+                &[json!({"name": "seedEnv", "string": var})],
+                &[("TEAM_SEED", TEST_SEED)],
+            ),
+        );
+        out.assert_failed(
+            2,
+            "only EVENTBUS_GEN_SEED and variables starting with EVENTBUS_GEN_SEED_",
+        );
+    }
     // A seed the Application can see (its variables) or that sits in Git is refused.
     generate(
         &app,
@@ -482,13 +509,29 @@ fn the_seed_comes_from_the_sidecar_only() {
     .assert_failed(2, "ARGOCD_APP_* variables come from the Application");
     let in_repo = app.dir.join("seed.txt");
     fs::write(&in_repo, TEST_SEED).unwrap();
-    let out = generate(
-        &app,
-        &[json!({"name": "seedFile", "string": in_repo.to_str().unwrap()})],
-    );
-    out.assert_failed(2, "is inside the application folder");
-    for out in [&from_env, &from_file, &from_var, &out] {
+    let mut outs = vec![from_env, from_var];
+    for (file, needle) in [
+        (in_repo.to_str().unwrap(), "is not in the seed folder"),
+        ("/dev/zero", "is not in the seed folder"),
+        ("/etc/passwd", "is not in the seed folder"),
+        ("../../etc/passwd", "is not in the seed folder"),
+        ("escape", "resolves outside the seed folder"),
+    ] {
+        let started = std::time::Instant::now();
+        let out = run(
+            "generate",
+            &app,
+            &with_seeds(&[json!({"name": "seedFile", "string": file})], &[]),
+        );
+        let took = started.elapsed();
+        out.assert_failed(2, needle);
+        // The process included; the check itself reads nothing (see the unit test).
+        assert!(took < std::time::Duration::from_secs(2), "{file}: {took:?}");
+        outs.push(out);
+    }
+    for out in &outs {
         assert!(!out.stderr.contains(TEST_SEED), "{}", out.stderr);
+        assert!(!out.stderr.contains("root:"), "{}", out.stderr);
     }
 }
 

@@ -64,6 +64,14 @@ pub const USER_ENV_PREFIX: &str = "ARGOCD_ENV_";
 /// Prefix of the per-parameter variables.
 pub const PARAM_ENV_PREFIX: &str = "PARAM_";
 
+/// Prefix of the sidecar variables `seedEnv` may name (besides [`SEED_ENV`] itself).
+pub const SEED_ENV_PREFIX: &str = "EVENTBUS_GEN_SEED_";
+/// Sidecar variable naming the folder that seed files must lie in.
+pub const SEEDS_DIR_ENV: &str = "EVENTBUS_GEN_SEEDS_DIR";
+/// The seed folder when [`SEEDS_DIR_ENV`] is unset: where the shipped sidecar patch mounts
+/// the `eventbus-gen-seed` Secret.
+pub const DEFAULT_SEEDS_DIR: &str = "/var/run/eventbus-gen/seeds";
+
 /// Variable prefixes whose values the Application controls; a seed is never read from them.
 const APPLICATION_PREFIXES: [&str; 3] = [USER_ENV_PREFIX, PARAM_ENV_PREFIX, "ARGOCD_APP_"];
 
@@ -444,7 +452,22 @@ mod tests {
             "{f}"
         );
         let f = settings(&here(), &env(&[("PARAM_SEEDFILE", "seed.txt")])).unwrap_err();
-        assert!(f.messages[0].contains("absolute path"), "{f}");
+        assert!(f.messages[0].contains("cannot read the seed"), "{f}");
+        // Refused by their path alone, before any read: within milliseconds.
+        for file in [
+            "/dev/zero",
+            "/etc/passwd",
+            "/var/run/eventbus-gen/seeds/../../../etc/passwd",
+        ] {
+            let started = std::time::Instant::now();
+            let f = settings(&here(), &env(&[("PARAM_SEEDFILE", file)])).unwrap_err();
+            let took = started.elapsed();
+            assert!(f.messages[0].contains("is not in the seed folder"), "{f}");
+            assert!(
+                took < std::time::Duration::from_millis(50),
+                "{file}: {took:?}"
+            );
+        }
     }
 
     #[test]
@@ -454,14 +477,24 @@ mod tests {
         let s = settings(
             &here(),
             &env(&[
-                ("PARAM_SEEDENV", "TEAM_SEED"),
-                ("TEAM_SEED", "0123456789abcdef-y"),
+                ("PARAM_SEEDENV", "EVENTBUS_GEN_SEED_TEAM"),
+                ("EVENTBUS_GEN_SEED_TEAM", "0123456789abcdef-y"),
             ]),
         )
         .unwrap();
         assert!(s.options.seed.is_some());
-        let f = settings(&here(), &env(&[("PARAM_SEEDENV", "TEAM_SEED")])).unwrap_err();
+        let f = settings(
+            &here(),
+            &env(&[("PARAM_SEEDENV", "EVENTBUS_GEN_SEED_TEAM")]),
+        )
+        .unwrap_err();
         assert!(f.messages[0].contains("no such variable"), "{f}");
+        let f = settings(
+            &here(),
+            &env(&[("PARAM_SEEDENV", "PATH"), ("PATH", "0123456789abcdef-z")]),
+        )
+        .unwrap_err();
+        assert!(f.messages[0].contains("only EVENTBUS_GEN_SEED and"), "{f}");
         let f = settings(&here(), &env(&[(SEED_ENV, "short-seed-xyz")])).unwrap_err();
         assert!(
             !f.messages[0].contains("short-seed-xyz"),
