@@ -14,8 +14,8 @@ pub enum Command {
     /// Render the EventBus documents of the application folder and pass the other manifests
     /// through, as one YAML stream on stdout. Any problem exits non-zero with nothing on stdout.
     Generate(DirArgs),
-    /// Print the files of the application folder that hold an EventBus, one per line; nothing
-    /// printed means the folder is not for this plugin.
+    /// Print `.eventbus-gen` when the application folder holds that marker file (a regular
+    /// file); nothing printed means the folder is not for this plugin.
     Discover(DirArgs),
     /// Print the plugin's parameter announcements as JSON (the form `parameters.dynamic` reads).
     Parameters,
@@ -32,14 +32,9 @@ pub fn run(command: Command) -> Result<(), Failure> {
     match command {
         Command::Generate(args) => generate(&args),
         Command::Discover(args) => {
-            let files = argocd::discover(&args.dir, &process_env()).map_err(|f| {
-                Failure::Usage(format!("argocd discover: {}", f.messages.join("; ")))
-            })?;
-            let mut out = String::new();
-            for f in files {
-                out.push_str(&f);
-                out.push('\n');
-            }
+            let out = argocd::discover(&args.dir)
+                .map(|marker| format!("{marker}\n"))
+                .unwrap_or_default();
             write_stdout(&out)
         }
         Command::Parameters => {

@@ -11,6 +11,7 @@ use eventbus_gen::frontend::seed::SEED_ENV;
 mod argocd;
 mod options;
 mod render;
+mod tree;
 
 /// Render Argo Events EventBus specs into deployable Kubernetes objects, offline and
 /// deterministically.

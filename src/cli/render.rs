@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 use eventbus_gen::frontend::advice;
@@ -20,11 +20,12 @@ pub(super) struct RenderArgs {
     files: Vec<PathBuf>,
     #[command(flatten)]
     pub(super) options: OptionArgs,
-    /// Write one file per object under DIR/<namespace>/<bus>/ instead of a stream on stdout;
-    /// YAML files of objects a bus no longer renders are removed from its folder.
+    /// Write one file per object under DIR/<namespace>/<bus>/ instead of a stream on stdout.
+    /// Only files eventbus-gen wrote (they start with its header line) are replaced or
+    /// removed; each change is reported on stderr.
     #[arg(short, long, value_name = "DIR")]
     output_dir: Option<PathBuf>,
-    /// Do not print warnings.
+    /// Do not print warnings, nor the files `-o` wrote, updated or removed.
     #[arg(short, long)]
     quiet: bool,
 }
@@ -185,35 +186,7 @@ pub(super) fn render(args: RenderArgs) -> Result<(), Failure> {
         report_warnings(&warnings, &file_of);
     }
     match &args.output_dir {
-        Some(_) => write_tree(&files),
+        Some(dir) => super::tree::write(dir, &files, args.quiet),
         None => write_stdout(&stream),
     }
-}
-
-/// Writes rendered files (`DIR/<namespace>/<bus>/<kind>-<name>.yaml`, one object each).
-fn write_tree(files: &BTreeMap<PathBuf, String>) -> Result<(), Failure> {
-    // A bus's folder holds only what it renders now: files of objects it no longer renders
-    // (after --no-pdb, say) are removed, so `kubectl apply -R` does not bring them back.
-    let bus_dirs: std::collections::BTreeSet<&Path> =
-        files.keys().filter_map(|p| p.parent()).collect();
-    for bus_dir in bus_dirs {
-        let Ok(entries) = std::fs::read_dir(bus_dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.extension().is_some_and(|e| e == "yaml") && !files.contains_key(&path) {
-                std::fs::remove_file(&path).map_err(|e| {
-                    Failure::Usage(format!("cannot remove {}: {e}", path.display()))
-                })?;
-            }
-        }
-    }
-    for (path, text) in files {
-        let parent = path.parent().expect("object paths have a parent");
-        std::fs::create_dir_all(parent)
-            .and_then(|()| std::fs::write(path, text))
-            .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", path.display())))?;
-    }
-    Ok(())
 }

@@ -7,6 +7,7 @@
 
 pub mod advice;
 pub mod argocd;
+pub mod fsread;
 pub mod function;
 pub mod options;
 pub mod seed;

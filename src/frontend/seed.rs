@@ -20,8 +20,22 @@ pub const MAX_SEED_FILE_LEN: u64 = 4096;
 /// [`MAX_SEED_FILE_LEN`] bytes of it.
 pub fn from_file(path: &Path) -> Result<Seed, String> {
     let shown = path.display();
-    let file =
-        std::fs::File::open(path).map_err(|e| format!("cannot read the seed file {shown}: {e}"))?;
+    // Checked before opening: opening a FIFO would wait for a writer.
+    let kind =
+        std::fs::metadata(path).map_err(|e| format!("cannot read the seed file {shown}: {e}"))?;
+    if !kind.is_file() {
+        return Err(format!("the seed file {shown} is not a regular file"));
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options
+        .open(path)
+        .map_err(|e| format!("cannot read the seed file {shown}: {e}"))?;
     let meta = file
         .metadata()
         .map_err(|e| format!("cannot read the seed file {shown}: {e}"))?;

@@ -447,33 +447,60 @@ fn a_token_without_a_stable_source_is_refused() {
 
 #[test]
 fn the_seed_comes_from_the_sidecar_only() {
+    use std::os::unix::fs::symlink;
+    // Laid out like a mounted Secret: each key is a link into `..data`.
     let seeds = TempDir::new("seeds");
-    let seed_file = seeds.path().join("team");
-    fs::write(&seed_file, format!("{TEST_SEED}\n")).unwrap();
+    fs::create_dir(seeds.path().join("..data")).unwrap();
+    fs::write(seeds.path().join("..data/team"), format!("{TEST_SEED}\n")).unwrap();
+    symlink("..data/team", seeds.path().join("team")).unwrap();
+    symlink("/etc/passwd", seeds.path().join("escape")).unwrap();
+    let seeds_dir = seeds.path().to_str().unwrap().to_owned();
+    let with_seeds = |params: &[Value], vars: &[(&str, &str)]| {
+        let mut extra = parameter_env(params);
+        extra.extend(pairs(&[
+            ("EVENTBUS_GEN_SEED", ""),
+            ("EVENTBUS_GEN_SEEDS_DIR", &seeds_dir),
+        ]));
+        extra.extend(pairs(vars));
+        extra
+    };
     let app = app_with(&[("eventbus.yaml", BUS)]);
     let from_env = generate(&app, &[]);
-    let from_file = run(
-        "generate",
-        &app,
-        &[
-            parameter_env(&[json!({"name": "seedFile", "string": seed_file.to_str().unwrap()})]),
-            pairs(&[("EVENTBUS_GEN_SEED", "")]),
-        ]
-        .concat(),
-    );
-    assert_eq!(from_file.code, 0, "{}", from_file.stderr);
-    assert_eq!(from_file.stdout, from_env.stdout, "same seed, same tokens");
+    let absolute = seeds.path().join("team");
+    for file in ["team", absolute.to_str().unwrap()] {
+        let from_file = run(
+            "generate",
+            &app,
+            &with_seeds(&[json!({"name": "seedFile", "string": file})], &[]),
+        );
+        assert_eq!(from_file.code, 0, "{}", from_file.stderr);
+        assert_eq!(from_file.stdout, from_env.stdout, "same seed, same tokens");
+    }
     let from_var = run(
         "generate",
         &app,
-        &[
-            parameter_env(&[json!({"name": "seedEnv", "string": "TEAM_SEED"})]),
-            pairs(&[("TEAM_SEED", TEST_SEED), ("EVENTBUS_GEN_SEED", "")]),
-        ]
-        .concat(),
+        &with_seeds(
+            &[json!({"name": "seedEnv", "string": "EVENTBUS_GEN_SEED_TEAM"})],
+            &[("EVENTBUS_GEN_SEED_TEAM", TEST_SEED)],
+        ),
     );
     assert_eq!(from_var.stdout, from_env.stdout, "{}", from_var.stderr);
 
+    // Only the documented prefix: not PATH, not any other sidecar variable.
+    for var in ["PATH", "TEAM_SEED"] {
+        let out = run(
+            "generate",
+            &app,
+            &with_seeds(
+                &[json!({"name": "seedEnv", "string": var})],
+                &[("TEAM_SEED", TEST_SEED)],
+            ),
+        );
+        out.assert_failed(
+            2,
+            "only EVENTBUS_GEN_SEED and variables starting with EVENTBUS_GEN_SEED_",
+        );
+    }
     // A seed the Application can see (its variables) or that sits in Git is refused.
     generate(
         &app,
@@ -482,13 +509,29 @@ fn the_seed_comes_from_the_sidecar_only() {
     .assert_failed(2, "ARGOCD_APP_* variables come from the Application");
     let in_repo = app.dir.join("seed.txt");
     fs::write(&in_repo, TEST_SEED).unwrap();
-    let out = generate(
-        &app,
-        &[json!({"name": "seedFile", "string": in_repo.to_str().unwrap()})],
-    );
-    out.assert_failed(2, "is inside the application folder");
-    for out in [&from_env, &from_file, &from_var, &out] {
+    let mut outs = vec![from_env, from_var];
+    for (file, needle) in [
+        (in_repo.to_str().unwrap(), "is not in the seed folder"),
+        ("/dev/zero", "is not in the seed folder"),
+        ("/etc/passwd", "is not in the seed folder"),
+        ("../../etc/passwd", "is not in the seed folder"),
+        ("escape", "resolves outside the seed folder"),
+    ] {
+        let started = std::time::Instant::now();
+        let out = run(
+            "generate",
+            &app,
+            &with_seeds(&[json!({"name": "seedFile", "string": file})], &[]),
+        );
+        let took = started.elapsed();
+        out.assert_failed(2, needle);
+        // The process included; the check itself reads nothing (see the unit test).
+        assert!(took < std::time::Duration::from_secs(2), "{file}: {took:?}");
+        outs.push(out);
+    }
+    for out in &outs {
         assert!(!out.stderr.contains(TEST_SEED), "{}", out.stderr);
+        assert!(!out.stderr.contains("root:"), "{}", out.stderr);
     }
 }
 
@@ -599,30 +642,101 @@ fn subfolders_are_read_on_request_in_path_order() {
 }
 
 #[test]
-fn discovery_matches_folders_holding_a_bus() {
+fn discovery_claims_only_folders_with_the_marker() {
+    // A folder with an EventBus but no marker is not claimed: the Application may be rendered
+    // by kustomize, Helm or as plain manifests today.
     let out = run("discover", &checkout("examples/argocd/events"), &[]);
-    assert_eq!((out.code, out.stdout.as_str()), (0, "eventbus.yaml\n"));
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{}", out.stderr);
+    let kustomize = app_with(&[
+        ("kustomization.yaml", "resources: [eventbus.yaml]\n"),
+        ("eventbus.yaml", BUS),
+    ]);
+    let out = run("discover", &kustomize, &[]);
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{}", out.stderr);
+    let chart = app_with(&[
+        ("Chart.yaml", "name: x\n"),
+        ("templates/eventbus.yaml", BUS),
+    ]);
+    assert_eq!(run("discover", &chart, &[]).stdout, "");
 
-    let none = run(
-        "discover",
-        &app_with(&[("settings.yaml", CONFIG_MAP), ("broken.yaml", "{")]),
-        &[],
-    );
-    assert_eq!(
-        (none.code, none.stdout.as_str()),
-        (0, ""),
-        "{}",
-        none.stderr
-    );
+    let marked = app_with(&[(".eventbus-gen", ""), ("eventbus.yaml", BUS)]);
+    assert_eq!(run("discover", &marked, &[]).stdout, ".eventbus-gen\n");
+    // The marker is not input: generate skips hidden files.
+    assert_eq!(generate(&marked, &[]).code, 0);
 
-    let nested = app_with(&[("bus/eventbus.yaml", BUS)]);
-    assert_eq!(run("discover", &nested, &[]).stdout, "");
+    // A marker that is a link (or a folder) does not count.
+    let linked = app_with(&[("eventbus.yaml", BUS)]);
+    std::os::unix::fs::symlink(
+        marked.dir.join(".eventbus-gen"),
+        linked.dir.join(".eventbus-gen"),
+    )
+    .unwrap();
+    assert_eq!(run("discover", &linked, &[]).stdout, "");
+}
+
+#[test]
+fn generate_never_reads_outside_the_application_folder() {
+    use std::os::unix::fs::symlink;
+    let other = app_with(&[("secret.yaml", CONFIG_MAP), ("sub/bus.yaml", BUS)]);
+    let app = app_with(&[("eventbus.yaml", BUS)]);
+    symlink(other.dir.join("secret.yaml"), app.dir.join("stolen.yaml")).unwrap();
+    symlink(other.dir.join("sub"), app.dir.join("linked")).unwrap();
+    // Even a link to a file inside the folder is not followed.
+    symlink(app.dir.join("eventbus.yaml"), app.dir.join("again.yaml")).unwrap();
     let out = run(
-        "discover",
-        &nested,
+        "generate",
+        &app,
         &parameter_env(&[json!({"name": "recurse", "string": "true"})]),
     );
-    assert_eq!(out.stdout, "bus/eventbus.yaml\n");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stdout.contains("name: settings"), "{}", out.stdout);
+    for name in ["stolen.yaml", "linked", "again.yaml"] {
+        assert!(
+            out.stderr
+                .contains(&format!("{name}: warning: skipped: a symbolic link")),
+            "{name}: {}",
+            out.stderr
+        );
+    }
+    // Named in `files`, a link (or a path through one) is an error.
+    for listed in ["stolen.yaml", "linked/bus.yaml"] {
+        generate(&app, &[json!({"name": "files", "array": [listed]})])
+            .assert_failed(2, "symbolic link");
+    }
+}
+
+#[test]
+fn special_files_are_skipped_with_a_warning_and_odd_names_fail() {
+    use std::os::unix::ffi::OsStrExt;
+    let app = app_with(&[("eventbus.yaml", BUS)]);
+    let fifo = app.dir.join("pipe.yaml");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    if made {
+        let out = generate(&app, &[]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(
+            out.stderr
+                .contains("pipe.yaml: warning: skipped: not a regular file"),
+            "{}",
+            out.stderr
+        );
+        fs::remove_file(&fifo).unwrap();
+    }
+    // A bus in a file whose name is not UTF-8 would silently vanish (and Argo CD would prune
+    // it): the render fails instead.
+    let odd = app.dir.join(std::ffi::OsStr::from_bytes(b"bus-\xff.yaml"));
+    fs::write(&odd, BUS.replace("name: default", "name: other")).unwrap();
+    generate(&app, &[]).assert_failed(1, "this name is not UTF-8");
+    // Not an input by its name: ignored like any other file.
+    fs::rename(
+        &odd,
+        app.dir.join(std::ffi::OsStr::from_bytes(b"notes-\xff.txt")),
+    )
+    .unwrap();
+    assert_eq!(generate(&app, &[]).code, 0);
 }
 
 /// The keys Argo CD's plugin config reader knows, by level (v2.4 to v3.x).
@@ -681,7 +795,11 @@ fn plugin_yaml_has_what_argo_cd_reads() {
 
     assert_eq!(keys(&spec["generate"]), BTreeSet::from(["command"]));
     assert_command(&spec["generate"]["command"], "generate.command");
-    assert_eq!(keys(&spec["discover"]), BTreeSet::from(["find"]));
+    assert_eq!(
+        keys(&spec["discover"]),
+        BTreeSet::from(["find"]),
+        "no fileName, no glob"
+    );
     assert_eq!(keys(&spec["discover"]["find"]), BTreeSet::from(["command"]));
     assert_command(
         &spec["discover"]["find"]["command"],

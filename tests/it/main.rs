@@ -7,6 +7,7 @@ mod frontends;
 mod golden;
 mod jetstream;
 mod krm;
+mod output_dir;
 mod props;
 mod support;
 mod upstream;

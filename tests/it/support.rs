@@ -290,3 +290,35 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Everything under `dir`, without following links: each path (relative, slash-separated)
+/// with `file:<text>`, `dir` or `link:<target>`.
+pub fn tree_state(dir: &Path) -> std::collections::BTreeMap<String, String> {
+    fn walk(base: &Path, at: &Path, out: &mut std::collections::BTreeMap<String, String>) {
+        let Ok(entries) = fs::read_dir(at) else {
+            return;
+        };
+        for e in entries {
+            let p = e.unwrap().path();
+            let rel = p.strip_prefix(base).unwrap().to_string_lossy().into_owned();
+            let m = fs::symlink_metadata(&p).unwrap();
+            if m.file_type().is_symlink() {
+                out.insert(
+                    rel,
+                    format!("link:{}", fs::read_link(&p).unwrap().display()),
+                );
+            } else if m.is_dir() {
+                out.insert(rel, "dir".to_owned());
+                walk(base, &p, out);
+            } else {
+                out.insert(
+                    rel,
+                    format!("file:{}", fs::read_to_string(&p).unwrap_or_default()),
+                );
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}

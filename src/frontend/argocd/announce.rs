@@ -84,7 +84,8 @@ fn describe(name: &str) -> Option<(&'static str, &'static str)> {
         "seedEnv" => (
             "Seed variable",
             "Name of a variable of the plugin sidecar (set from a Kubernetes Secret) holding the \
-             seed of derived tokens. Default: EVENTBUS_GEN_SEED.",
+             seed of derived tokens: EVENTBUS_GEN_SEED (the default) or one starting with \
+             EVENTBUS_GEN_SEED_.",
         ),
         "namespace" => (
             "Namespace",
@@ -135,9 +136,9 @@ fn describe(name: &str) -> Option<(&'static str, &'static str)> {
         ),
         "seedFile" => (
             "Seed file",
-            "Absolute path of a file in the plugin sidecar holding the seed of derived tokens, \
-             such as a key of a mounted Kubernetes Secret (/var/run/eventbus-gen/seeds/KEY with \
-             the shipped sidecar patch).",
+            "A key of the Secret mounted in the plugin sidecar's seed folder (KEY, or \
+             /var/run/eventbus-gen/seeds/KEY with the shipped sidecar patch) holding the seed of \
+             derived tokens; files outside that folder are refused.",
         ),
         _ => return None,
     })

@@ -8,12 +8,28 @@ use serde_json::Value;
 use super::{Failure, SourceParams};
 use crate::yaml::{self, Document};
 
+/// The files chosen in the application folder, and why other entries were passed over.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Selection {
+    /// Slash-separated paths relative to the folder, in reading order.
+    pub files: Vec<String>,
+    /// One warning per entry that looked like input but was not read (a symbolic link, a FIFO,
+    /// a socket, a device), as `path: warning: ...`.
+    pub skipped: Vec<String>,
+}
+
+const INPUT_SUFFIXES: [&str; 3] = [".yaml", ".yml", ".json"];
+
 /// The input files, as slash-separated paths relative to `dir`.
 ///
-/// With `files`, exactly those in that order. Otherwise every `*.yaml`, `*.yml` and `*.json`
-/// file of `dir` (and of its subfolders with `recurse`), hidden entries and symbolic links to
-/// folders excepted, sorted by path.
-pub fn select_files(dir: &Path, source: &SourceParams) -> Result<Vec<String>, String> {
+/// With `files`, exactly those in that order; each must be a regular file reached without a
+/// symbolic link. Otherwise every `*.yaml`, `*.yml` and `*.json` regular file of `dir` (and of
+/// its real subfolders with `recurse`), hidden entries excepted, sorted by path. Symbolic links
+/// are never followed, even to files inside the folder: a link would let one Application read
+/// another's files. A name that is not UTF-8 and would be read is an error, not a silent drop
+/// (Argo CD would prune whatever that file rendered).
+pub fn select_files(dir: &Path, source: &SourceParams) -> Result<Selection, Failure> {
     if !source.files.is_empty() {
         let mut seen = BTreeSet::new();
         for f in &source.files {
@@ -22,48 +38,98 @@ pub fn select_files(dir: &Path, source: &SourceParams) -> Result<Vec<String>, St
                 .components()
                 .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
             if !inside {
-                return Err(format!(
+                return Err(Failure::setup(vec![format!(
                     "files: \"{f}\" must be a path relative to the application folder, without \
                      \"..\""
-                ));
+                )]));
             }
-            if !dir.join(p).is_file() {
-                return Err(format!(
-                    "files: \"{f}\" is not a file in the application folder"
-                ));
+            let mut at = dir.to_path_buf();
+            let parts: Vec<_> = p.components().collect();
+            for (i, part) in parts.iter().enumerate() {
+                at.push(part);
+                let last = i + 1 == parts.len();
+                let problem = match std::fs::symlink_metadata(&at) {
+                    Ok(m) if m.file_type().is_symlink() => Some(
+                        "is (or passes through) a symbolic link; the plugin reads only regular \
+                         files of the application folder",
+                    ),
+                    Ok(m) if last && !m.is_file() => Some("is not a regular file"),
+                    Ok(m) if !last && !m.is_dir() => {
+                        Some("is not a file in the application folder")
+                    }
+                    Ok(_) => None,
+                    Err(_) => Some("is not a file in the application folder"),
+                };
+                if let Some(problem) = problem {
+                    return Err(Failure::setup(vec![format!("files: \"{f}\" {problem}")]));
+                }
             }
             if !seen.insert(p.components().collect::<PathBuf>()) {
-                return Err(format!("files: \"{f}\" is listed twice"));
+                return Err(Failure::setup(vec![format!(
+                    "files: \"{f}\" is listed twice"
+                )]));
             }
         }
-        return Ok(source.files.clone());
+        return Ok(Selection {
+            files: source.files.clone(),
+            skipped: Vec::new(),
+        });
     }
-    let mut out = Vec::new();
-    walk(dir, "", source.recurse, &mut out)
-        .map_err(|e| format!("cannot read the application folder: {e}"))?;
-    out.sort();
-    Ok(out)
+    let mut selection = Selection::default();
+    let mut problems = Vec::new();
+    walk(dir, "", source.recurse, &mut selection, &mut problems)
+        .map_err(|e| Failure::setup(vec![format!("cannot read the application folder: {e}")]))?;
+    if !problems.is_empty() {
+        return Err(Failure::input(problems));
+    }
+    selection.files.sort();
+    selection.skipped.sort();
+    Ok(selection)
 }
 
-fn walk(dir: &Path, prefix: &str, recurse: bool, out: &mut Vec<String>) -> std::io::Result<()> {
+fn walk(
+    dir: &Path,
+    prefix: &str,
+    recurse: bool,
+    out: &mut Selection,
+    problems: &mut Vec<String>,
+) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
-        let Ok(name) = entry.file_name().into_string() else {
-            continue;
-        };
-        if name.starts_with('.') {
+        // The entry itself, never what a link points at.
+        let kind = entry.file_type()?;
+        let raw = entry.file_name();
+        let lossy = raw.to_string_lossy();
+        if lossy.starts_with('.') {
             continue;
         }
+        let candidate = INPUT_SUFFIXES.iter().any(|e| lossy.ends_with(e));
+        let Some(name) = raw.to_str() else {
+            if candidate || (recurse && kind.is_dir()) {
+                problems.push(format!(
+                    "{prefix}{lossy}: error: this name is not UTF-8, so the plugin cannot name it \
+                     in messages or read it reliably; rename it (or move it out of the \
+                     application folder)"
+                ));
+            }
+            continue;
+        };
         let rel = format!("{prefix}{name}");
-        let kind = entry.file_type()?;
         if kind.is_dir() {
             if recurse {
-                walk(&entry.path(), &format!("{rel}/"), recurse, out)?;
+                walk(&entry.path(), &format!("{rel}/"), recurse, out, problems)?;
             }
-        } else if [".yaml", ".yml", ".json"].iter().any(|e| name.ends_with(e))
-            && entry.path().is_file()
-        {
-            out.push(rel);
+        } else if kind.is_file() {
+            if candidate {
+                out.files.push(rel);
+            }
+        } else if candidate || (recurse && kind.is_symlink()) {
+            let what = if kind.is_symlink() {
+                "a symbolic link (links are not followed, even to files inside the folder)"
+            } else {
+                "not a regular file"
+            };
+            out.skipped.push(format!("{rel}: warning: skipped: {what}"));
         }
     }
     Ok(())
@@ -86,8 +152,10 @@ pub(super) fn load_files(dir: &Path, files: &[String]) -> Result<Vec<Input>, Fai
     let mut problems = Vec::new();
     let mut offset = 0;
     for name in files {
-        let text = std::fs::read(dir.join(name))
-            .map_err(|e| Failure::setup(vec![format!("cannot read {name}: {e}")]))?;
+        // Not followed if a link was put in place after the files were chosen.
+        let text = crate::frontend::fsread::read_regular(&dir.join(name), u64::MAX)
+            .map_err(|e| Failure::setup(vec![format!("cannot read {name}: {e}")]))?
+            .ok_or_else(|| Failure::setup(vec![format!("{name} is not a regular file")]))?;
         let Ok(text) = String::from_utf8(text) else {
             problems.push(format!("{name}: error: not UTF-8 text"));
             continue;

@@ -44,13 +44,12 @@ use crate::options::RenderOptions;
 use crate::parse::{DocumentKind, document_kind};
 use crate::pipeline::parse_documents;
 use crate::render::Object;
-use crate::yaml;
 
 pub use crate::frontend::seed::SEED_ENV;
 pub use announce::{Announcement, announcements};
-pub use files::select_files;
+pub use files::{Selection, select_files};
 use files::{check_object, load_files};
-use params::{Values, finish, parameters, seed, source_params_lenient, user_env_params};
+use params::{Values, finish, parameters, seed, user_env_params};
 use report::{locate_warning, no_bus_message, report, reword};
 
 /// Environment variables as the plugin sees them, by name.
@@ -64,6 +63,14 @@ pub const PARAMETERS_ENV: &str = "ARGOCD_APP_PARAMETERS";
 pub const USER_ENV_PREFIX: &str = "ARGOCD_ENV_";
 /// Prefix of the per-parameter variables.
 pub const PARAM_ENV_PREFIX: &str = "PARAM_";
+
+/// Prefix of the sidecar variables `seedEnv` may name (besides [`SEED_ENV`] itself).
+pub const SEED_ENV_PREFIX: &str = "EVENTBUS_GEN_SEED_";
+/// Sidecar variable naming the folder that seed files must lie in.
+pub const SEEDS_DIR_ENV: &str = "EVENTBUS_GEN_SEEDS_DIR";
+/// The seed folder when [`SEEDS_DIR_ENV`] is unset: where the shipped sidecar patch mounts
+/// the `eventbus-gen-seed` Secret.
+pub const DEFAULT_SEEDS_DIR: &str = "/var/run/eventbus-gen/seeds";
 
 /// Variable prefixes whose values the Application controls; a seed is never read from them.
 const APPLICATION_PREFIXES: [&str; 3] = [USER_ENV_PREFIX, PARAM_ENV_PREFIX, "ARGOCD_APP_"];
@@ -200,7 +207,7 @@ pub fn settings(dir: &Path, env: &Env) -> Result<Settings, Failure> {
 pub fn generate(dir: &Path, env: &Env) -> Result<Generated, Failure> {
     let settings = settings(dir, env)?;
     let options = &settings.options;
-    let files = select_files(dir, &settings.source).map_err(|m| Failure::setup(vec![m]))?;
+    let Selection { files, skipped } = select_files(dir, &settings.source)?;
     let inputs = load_files(dir, &files)?;
     if inputs.iter().all(|i| i.docs.is_empty()) {
         return Err(Failure::input(vec![no_bus_message(&files)]));
@@ -273,11 +280,13 @@ pub fn generate(dir: &Path, env: &Env) -> Result<Generated, Failure> {
     let yaml =
         crate::output::to_yaml_stream(&items).map_err(|e| Failure::setup(vec![e.to_string()]))?;
 
-    let mut notes: Vec<String> = rendered
-        .warnings
-        .iter()
-        .map(|w| format!("{}: warning: {w}", locate_warning(&inputs, w)))
-        .collect();
+    let mut notes: Vec<String> = skipped;
+    notes.extend(
+        rendered
+            .warnings
+            .iter()
+            .map(|w| format!("{}: warning: {w}", locate_warning(&inputs, w))),
+    );
     let buses = rendered.buses.len();
     let objects = rendered
         .buses
@@ -301,26 +310,19 @@ pub fn generate(dir: &Path, env: &Env) -> Result<Generated, Failure> {
     Ok(Generated { yaml, notes })
 }
 
-/// The files of the application folder that hold at least one `EventBus` document, as
-/// slash-separated paths relative to `dir`, in reading order. Empty means "not ours".
+/// The marker file that makes [`discover`] claim a folder.
+pub const MARKER: &str = ".eventbus-gen";
+
+/// Whether the plugin claims the folder `dir`: `Some(MARKER)` when `dir` holds the marker
+/// file [`MARKER`] as a regular file (not a link), else `None` ("not ours").
 ///
-/// Honours the `files` and `recurse` parameters when they are readable; files that do not
-/// load are skipped, since discovery only has to recognise a folder.
-pub fn discover(dir: &Path, env: &Env) -> Result<Vec<String>, Failure> {
-    let source = source_params_lenient(env);
-    let files = select_files(dir, &source).map_err(|m| Failure::setup(vec![m]))?;
-    Ok(files
-        .into_iter()
-        .filter(|f| {
-            std::fs::read_to_string(dir.join(f))
-                .ok()
-                .and_then(|text| yaml::load_documents(&text).ok())
-                .is_some_and(|docs| {
-                    docs.iter()
-                        .any(|d| document_kind(&d.value) == DocumentKind::EventBus)
-                })
-        })
-        .collect())
+/// Only the marker counts, never the folder's content: Argo CD asks plugins before it detects
+/// Helm, kustomize or plain manifests, so claiming every folder with an `EventBus` would take
+/// over Applications that another tool renders today.
+pub fn discover(dir: &Path) -> Option<&'static str> {
+    std::fs::symlink_metadata(dir.join(MARKER))
+        .is_ok_and(|m| m.is_file())
+        .then_some(MARKER)
 }
 
 /// An output document: a rendered object, or a document of the folder as read.
@@ -450,7 +452,22 @@ mod tests {
             "{f}"
         );
         let f = settings(&here(), &env(&[("PARAM_SEEDFILE", "seed.txt")])).unwrap_err();
-        assert!(f.messages[0].contains("absolute path"), "{f}");
+        assert!(f.messages[0].contains("cannot read the seed"), "{f}");
+        // Refused by their path alone, before any read: within milliseconds.
+        for file in [
+            "/dev/zero",
+            "/etc/passwd",
+            "/var/run/eventbus-gen/seeds/../../../etc/passwd",
+        ] {
+            let started = std::time::Instant::now();
+            let f = settings(&here(), &env(&[("PARAM_SEEDFILE", file)])).unwrap_err();
+            let took = started.elapsed();
+            assert!(f.messages[0].contains("is not in the seed folder"), "{f}");
+            assert!(
+                took < std::time::Duration::from_millis(50),
+                "{file}: {took:?}"
+            );
+        }
     }
 
     #[test]
@@ -460,14 +477,24 @@ mod tests {
         let s = settings(
             &here(),
             &env(&[
-                ("PARAM_SEEDENV", "TEAM_SEED"),
-                ("TEAM_SEED", "0123456789abcdef-y"),
+                ("PARAM_SEEDENV", "EVENTBUS_GEN_SEED_TEAM"),
+                ("EVENTBUS_GEN_SEED_TEAM", "0123456789abcdef-y"),
             ]),
         )
         .unwrap();
         assert!(s.options.seed.is_some());
-        let f = settings(&here(), &env(&[("PARAM_SEEDENV", "TEAM_SEED")])).unwrap_err();
+        let f = settings(
+            &here(),
+            &env(&[("PARAM_SEEDENV", "EVENTBUS_GEN_SEED_TEAM")]),
+        )
+        .unwrap_err();
         assert!(f.messages[0].contains("no such variable"), "{f}");
+        let f = settings(
+            &here(),
+            &env(&[("PARAM_SEEDENV", "PATH"), ("PATH", "0123456789abcdef-z")]),
+        )
+        .unwrap_err();
+        assert!(f.messages[0].contains("only EVENTBUS_GEN_SEED and"), "{f}");
         let f = settings(&here(), &env(&[(SEED_ENV, "short-seed-xyz")])).unwrap_err();
         assert!(
             !f.messages[0].contains("short-seed-xyz"),

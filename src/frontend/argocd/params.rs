@@ -1,15 +1,15 @@
 //! Plugin parameters, `ARGOCD_ENV_*` variables and the seed, through the one options mapping.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{
-    APPLICATION_PREFIXES, Env, Failure, PARAM_ENV_PREFIX, PARAMETERS_ENV, SourceParams,
-    USER_ENV_PREFIX,
+    APPLICATION_PREFIXES, DEFAULT_SEEDS_DIR, Env, Failure, PARAM_ENV_PREFIX, PARAMETERS_ENV,
+    SEED_ENV_PREFIX, SEEDS_DIR_ENV, SourceParams, USER_ENV_PREFIX,
 };
 use crate::frontend::options::{self, OptionError, Origin, Raw, Reader};
 use crate::frontend::seed::{self, SEED_ENV};
@@ -253,21 +253,39 @@ fn param_env_name(name: &str) -> String {
         .collect()
 }
 
-/// The source parameters, or the defaults when they do not read (for discovery).
-pub(super) fn source_params_lenient(env: &Env) -> SourceParams {
-    let mut values = Values::default();
-    let mut ignored = Vec::new();
-    for param in user_env_params(env)
-        .into_iter()
-        .chain(parameters(env).unwrap_or_default())
-    {
-        values.set(param, &mut ignored);
-    }
-    let source: SourceParams = values.source.finish().unwrap_or_default();
-    if !source.files.is_empty() && source.recurse {
-        return SourceParams::default();
-    }
-    source
+/// The folder of seed files the sidecar's operator configured ([`SEEDS_DIR_ENV`], else
+/// [`DEFAULT_SEEDS_DIR`]).
+fn seeds_dir(env: &Env) -> PathBuf {
+    PathBuf::from(
+        env.get(SEEDS_DIR_ENV)
+            .filter(|d| !d.is_empty())
+            .map_or(DEFAULT_SEEDS_DIR, String::as_str),
+    )
+}
+
+/// Where `seedFile` points: a name in the seed folder, or an absolute path in it. Checked
+/// without touching the file system, so `/dev/zero` or `/etc/passwd` are refused at once.
+fn seed_path(file: &str, seeds: &Path) -> Result<PathBuf, String> {
+    let path = Path::new(file);
+    let relative_ok = |p: &Path| {
+        p.components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    };
+    let inside = if path.is_absolute() {
+        path.strip_prefix(seeds)
+            .ok()
+            .filter(|rest| relative_ok(rest) && !rest.as_os_str().is_empty())
+            .map(|_| path.to_path_buf())
+    } else {
+        relative_ok(path).then(|| seeds.join(path))
+    };
+    inside.ok_or_else(|| {
+        format!(
+            "seedFile {file} is not in the seed folder {} that the plugin sidecar's operator \
+             configured ({SEEDS_DIR_ENV}); give the name of a key of the Secret mounted there",
+            seeds.display()
+        )
+    })
 }
 
 /// The seed: from `seedFile`, else from the variable `seedEnv` names, else from
@@ -281,16 +299,26 @@ pub(super) fn seed(
     match (&options.seed_file, &source.seed_env) {
         (Some(_), Some(_)) => Err("set either seedFile or seedEnv, not both".to_owned()),
         (Some(file), None) => {
-            let path = Path::new(file);
-            if !path.is_absolute() {
-                return Err(format!(
-                    "seedFile must be an absolute path in the plugin sidecar (a mounted Secret), \
-                     got \"{file}\"; a seed in the repository would be in Git for anyone to read"
-                ));
-            }
+            let seeds = seeds_dir(env);
+            let path = seed_path(file, &seeds)?;
+            // The operator's folder may hold links (a Secret volume's keys are links into its
+            // `..data` folder); what they resolve to must still lie inside it.
+            let outside = || {
+                format!(
+                    "seedFile {file} resolves outside the seed folder {}; a seed file must be a \
+                     key of the Secret mounted there",
+                    seeds.display()
+                )
+            };
+            let root = seeds
+                .canonicalize()
+                .map_err(|e| format!("cannot read the seed folder {}: {e}", seeds.display()))?;
             let canonical = path
                 .canonicalize()
                 .map_err(|e| format!("cannot read the seed file {file}: {e}"))?;
+            if !canonical.starts_with(&root) {
+                return Err(outside());
+            }
             if let Ok(app) = dir.canonicalize()
                 && canonical.starts_with(app)
             {
@@ -307,6 +335,13 @@ pub(super) fn seed(
                     "seedEnv names {var}, but {prefix}* variables come from the Application, \
                      which anyone who can read it sees; name a variable of the plugin sidecar \
                      set from a Kubernetes Secret"
+                ));
+            }
+            if var != SEED_ENV && !var.starts_with(SEED_ENV_PREFIX) {
+                return Err(format!(
+                    "seedEnv names {var}, but only {SEED_ENV} and variables starting with \
+                     {SEED_ENV_PREFIX} may hold a seed; set one of those in the plugin sidecar \
+                     from a Kubernetes Secret"
                 ));
             }
             match seed::from_env(

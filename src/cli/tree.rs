@@ -1,0 +1,337 @@
+//! `render -o DIR`: the folder of rendered files.
+//!
+//! - Ownership: every file written starts with [`HEADER`]. Only files that start with it are
+//!   replaced or removed; anything else in DIR is never touched, and a file of the user's where
+//!   an object must go is an error.
+//! - All or nothing: every change is planned and checked first, each new text goes to a
+//!   temporary file in its own folder, and only then are they renamed into place; stale files
+//!   are removed last. A failure before the first rename undoes what was staged.
+//! - Inside DIR: no symbolic link under DIR is followed for writing or removal (DIR itself may
+//!   be one: the user named it).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use eventbus_gen::frontend::fsread::{create_new_no_follow, read_regular};
+
+use super::Failure;
+
+/// First line of every file `render -o` writes; it marks the file as eventbus-gen's own.
+pub(super) const HEADER: &str = "# Written by eventbus-gen render -o: it rewrites or removes this \
+                                 file; delete this line to keep the file as your own.";
+
+/// Suffix of the temporary files, next to the file each one replaces.
+const TEMP_SUFFIX: &str = ".eventbus-gen-tmp";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Change {
+    Written,
+    Updated,
+    Unchanged,
+}
+
+struct Planned {
+    path: PathBuf,
+    text: String,
+    change: Change,
+}
+
+fn usage(message: String) -> Failure {
+    Failure::Usage(message)
+}
+
+fn link_error(path: &Path) -> Failure {
+    usage(format!(
+        "{} is a symbolic link; eventbus-gen does not follow links inside the output folder \
+         (replace it with a folder or remove it)",
+        path.display()
+    ))
+}
+
+/// Whether `path` is a folder (`Ok(true)`) or absent (`Ok(false)`); a link or a file is an
+/// error.
+fn folder_state(path: &Path) -> Result<bool, Failure> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => Err(link_error(path)),
+        Ok(m) if m.is_dir() => Ok(true),
+        Ok(_) => Err(usage(format!(
+            "{} must be a folder to hold rendered files, but it is not",
+            path.display()
+        ))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(usage(format!("cannot inspect {}: {e}", path.display()))),
+    }
+}
+
+/// The text of an existing regular file at `path` (`None` when absent); a link or another
+/// kind of file is an error.
+fn existing_file(path: &Path) -> Result<Option<String>, Failure> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => Err(link_error(path)),
+        Ok(m) if m.is_file() => {
+            let bytes = read_regular(path, m.len() + 1)
+                .map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?
+                .ok_or_else(|| link_error(path))?;
+            Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+        }
+        Ok(_) => Err(usage(format!(
+            "{} is in the way of a rendered file: it is not a regular file",
+            path.display()
+        ))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(usage(format!("cannot inspect {}: {e}", path.display()))),
+    }
+}
+
+/// Whether the regular file at `path` (not a link) starts with [`HEADER`].
+fn owned(path: &Path) -> bool {
+    match read_regular(path, HEADER.len() as u64 + 1) {
+        Ok(Some(bytes)) => {
+            bytes.starts_with(HEADER.as_bytes()) && bytes.get(HEADER.len()) == Some(&b'\n')
+        }
+        _ => false,
+    }
+}
+
+fn owns_text(text: &str) -> bool {
+    text.strip_prefix(HEADER)
+        .is_some_and(|rest| rest.starts_with('\n'))
+}
+
+/// The sub-folders of `path` that are real folders, not links.
+fn real_folders(path: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return Vec::new();
+    };
+    let mut out: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .collect();
+    out.sort();
+    out
+}
+
+/// Files of `DIR/<namespace>/<bus>/` that eventbus-gen wrote and does not render now.
+fn stale_files(dir: &Path, keep: &BTreeSet<&Path>) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for ns in real_folders(dir) {
+        for bus in real_folders(&ns) {
+            let Ok(entries) = std::fs::read_dir(&bus) else {
+                continue;
+            };
+            let mut files: Vec<PathBuf> = entries
+                .flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+                .filter(|p| !keep.contains(p.as_path()) && owned(p))
+                .collect();
+            files.sort();
+            out.extend(files);
+        }
+    }
+    out
+}
+
+fn temp_path(path: &Path) -> PathBuf {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    path.with_file_name(format!(".{name}{TEMP_SUFFIX}"))
+}
+
+/// Undoes the staging: temporary files, then the folders made for them (deepest first).
+fn roll_back(temps: &[PathBuf], made: &[PathBuf]) {
+    for t in temps {
+        let _ = std::fs::remove_file(t);
+    }
+    for d in made.iter().rev() {
+        let _ = std::fs::remove_dir(d);
+    }
+}
+
+fn stage(text: &str, temp: &Path) -> io::Result<()> {
+    match std::fs::symlink_metadata(temp) {
+        // A leftover of an interrupted run: a regular file under our temporary name.
+        Ok(m) if m.is_file() => std::fs::remove_file(temp)?,
+        Ok(_) => {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "something that is not a regular file is in the way",
+            ));
+        }
+        Err(_) => {}
+    }
+    let mut file = create_new_no_follow(temp)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
+}
+
+/// Writes `files` (full paths under `dir`, as `dir/<namespace>/<bus>/<file>.yaml`), removes
+/// the files eventbus-gen wrote before and no longer renders, and reports each change on
+/// stderr unless `quiet`.
+pub(super) fn write(
+    dir: &Path,
+    files: &BTreeMap<PathBuf, String>,
+    quiet: bool,
+) -> Result<(), Failure> {
+    // 1. Plan and check everything; nothing is changed yet.
+    match std::fs::metadata(dir) {
+        Ok(m) if !m.is_dir() => {
+            return Err(usage(format!("{} is not a folder", dir.display())));
+        }
+        _ => {}
+    }
+    let mut folders = BTreeMap::new();
+    let mut planned = Vec::new();
+    for (path, yaml) in files {
+        let rel = path.strip_prefix(dir).expect("object paths are under DIR");
+        let mut at = dir.to_path_buf();
+        let parts: Vec<_> = rel.components().collect();
+        for part in &parts[..parts.len() - 1] {
+            at.push(part);
+            if !folders.contains_key(&at) {
+                let exists = folder_state(&at)?;
+                folders.insert(at.clone(), exists);
+            }
+        }
+        let text = format!("{HEADER}\n{yaml}");
+        let change = match existing_file(path)? {
+            None => Change::Written,
+            Some(old) if old == text => Change::Unchanged,
+            // A file an earlier version wrote (no header yet) is adopted when it holds exactly
+            // the object.
+            Some(old) if owns_text(&old) || old == *yaml => Change::Updated,
+            Some(_) => {
+                return Err(usage(format!(
+                    "{} exists and was not written by eventbus-gen (its first line is not the \
+                     eventbus-gen header); move it away, or delete it to let eventbus-gen write \
+                     the object there",
+                    path.display()
+                )));
+            }
+        };
+        planned.push(Planned {
+            path: path.clone(),
+            text,
+            change,
+        });
+    }
+    let keep: BTreeSet<&Path> = files.keys().map(PathBuf::as_path).collect();
+    let stale = stale_files(dir, &keep);
+
+    // 2. Stage every new text in a temporary file next to its target.
+    let mut made = Vec::new();
+    if std::fs::metadata(dir).is_err() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| usage(format!("cannot create {}: {e}", dir.display())))?;
+        made.push(dir.to_path_buf());
+    }
+    let mut temps = Vec::new();
+    for p in planned.iter().filter(|p| p.change != Change::Unchanged) {
+        let parent = p.path.parent().expect("object paths have a parent");
+        let mut result = Ok(());
+        for (folder, exists) in folders.iter_mut() {
+            if !*exists && parent.starts_with(folder) {
+                result = std::fs::create_dir(folder)
+                    .map_err(|e| format!("cannot create {}: {e}", folder.display()));
+                if result.is_err() {
+                    break;
+                }
+                *exists = true;
+                made.push(folder.clone());
+            }
+        }
+        let temp = temp_path(&p.path);
+        let result = result.and_then(|()| {
+            stage(&p.text, &temp).map_err(|e| format!("cannot write {}: {e}", temp.display()))
+        });
+        if let Err(m) = result {
+            let _ = std::fs::remove_file(&temp);
+            roll_back(&temps, &made);
+            return Err(usage(format!("{m}; the output folder was left as it was")));
+        }
+        temps.push(temp);
+    }
+
+    // 3. Rename into place.
+    let mut lines = Vec::new();
+    let changing: Vec<&Planned> = planned
+        .iter()
+        .filter(|p| p.change != Change::Unchanged)
+        .collect();
+    for (i, (p, temp)) in changing.iter().zip(&temps).enumerate() {
+        if let Err(e) = std::fs::rename(temp, &p.path) {
+            roll_back(&temps[i..], &[]);
+            return Err(usage(format!(
+                "cannot replace {}: {e}; {i} of {} files were replaced and no stale file was \
+                 removed; run again once the cause is fixed",
+                p.path.display(),
+                changing.len()
+            )));
+        }
+    }
+    for p in &planned {
+        let verb = match p.change {
+            Change::Written => "wrote",
+            Change::Updated => "updated",
+            Change::Unchanged => "unchanged",
+        };
+        lines.push(format!("{verb} {}", p.path.display()));
+    }
+
+    // 4. Remove stale files last, then the folders they leave empty.
+    let mut emptied = BTreeSet::new();
+    for path in &stale {
+        std::fs::remove_file(path)
+            .map_err(|e| usage(format!("cannot remove {}: {e}", path.display())))?;
+        lines.push(format!("removed {}", path.display()));
+        if let Some(bus) = path.parent() {
+            emptied.insert(bus.to_path_buf());
+        }
+    }
+    let mut namespaces = BTreeSet::new();
+    for bus in &emptied {
+        if std::fs::remove_dir(bus).is_ok() {
+            lines.push(format!("removed {}/", bus.display()));
+            if let Some(ns) = bus.parent() {
+                namespaces.insert(ns.to_path_buf());
+            }
+        }
+    }
+    for ns in &namespaces {
+        if std::fs::remove_dir(ns).is_ok() {
+            lines.push(format!("removed {}/", ns.display()));
+        }
+    }
+
+    if !quiet {
+        let count = |c: Change| planned.iter().filter(|p| p.change == c).count();
+        let (written, updated, unchanged) = (
+            count(Change::Written),
+            count(Change::Updated),
+            count(Change::Unchanged),
+        );
+        let stderr = std::io::stderr();
+        let mut w = stderr.lock();
+        for line in &lines {
+            let _ = writeln!(w, "eventbus-gen: {line}");
+        }
+        let _ = if written + updated + stale.len() == 0 {
+            writeln!(
+                w,
+                "eventbus-gen: {} is up to date ({unchanged} files unchanged); nothing was written",
+                dir.display()
+            )
+        } else {
+            writeln!(
+                w,
+                "eventbus-gen: {}: {written} written, {updated} updated, {unchanged} unchanged, {} \
+                 removed",
+                dir.display(),
+                stale.len()
+            )
+        };
+    }
+    Ok(())
+}
