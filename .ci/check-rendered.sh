@@ -33,9 +33,29 @@ files=$(find "$out/objects" -name '*.yaml' | sort)
 echo "rendered $rendered fixtures into $(wc -l <<<"$files") object files"
 [[ $rendered -ge 35 ]] || { echo "too few fixtures rendered: $rendered" >&2; exit 1; }
 
+# Every Kubernetes version the validator knows, 1.25 to 1.37.
+for minor in $(seq 25 37); do
+  # shellcheck disable=SC2086
+  kubernetes-validate --strict --quiet --no-warn -k "1.$minor" $files
+done
+echo "kubernetes-validate --strict (1.25 to 1.37): ok"
+
+# The restricted security profile: our own check of each Pod Security Standard rule, then
+# checkov's checks of the same rules.
+restricted=$(find "$out/objects" -path '*restricted*' -name '*.yaml' | sort)
 # shellcheck disable=SC2086
-kubernetes-validate --strict --quiet --no-warn -k 1.33 $files
-echo "kubernetes-validate --strict (1.33): ok"
+python .ci/pss-restricted.py $restricted
+scanner=target/scan-venv
+if [[ ! -x $scanner/bin/checkov ]]; then
+  python -m venv "$scanner"
+  "$scanner/bin/pip" install -q --disable-pip-version-check checkov==3.3.30
+fi
+# privileged, allowPrivilegeEscalation, root, NET_RAW, capabilities, seccomp, host namespaces
+# shellcheck disable=SC2086
+"$scanner/bin/checkov" --skip-download --quiet --compact --framework kubernetes \
+  --check CKV_K8S_16,CKV_K8S_17,CKV_K8S_18,CKV_K8S_19,CKV_K8S_20,CKV_K8S_23,CKV_K8S_28,CKV_K8S_37,CKV_K8S_31 \
+  $(for f in $restricted; do printf -- '-f %s ' "$f"; done) >"$out/checkov.txt" || { cat "$out/checkov.txt" >&2; exit 1; }
+echo "checkov (Pod Security restricted rules): ok on $(wc -l <<<"$restricted") files"
 yamllint -s -f parsable -c .ci/yamllint.yaml "$out/objects"
 echo "yamllint: ok"
 

@@ -63,7 +63,8 @@ pub mod yaml;
 
 pub use error::{Cause, Credential, Error, ErrorKind, Errors, Location, Warning};
 pub use options::{
-    CertificateValidity, Images, JetStreamDefaults, JetStreamVersion, RenderOptions, Seed,
+    CertificateValidity, Images, JetStreamDefaults, JetStreamVersion, RenderOptions,
+    SecurityProfile, Seed,
 };
 pub use pipeline::{render_documents, render_str, render_str_with_rng};
 pub use render::{COMPANION_ANNOTATION, Object, Rendered, RenderedBus};

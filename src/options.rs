@@ -58,6 +58,31 @@ pub struct RenderOptions {
     /// JetStream defaults of the controller config (`eventBus.jetstream.settings` and
     /// `.streamConfig`), for parity with a controller whose config changed them.
     pub jetstream_defaults: JetStreamDefaults,
+    /// Security settings added to every pod (`none` or `restricted`). Default: `none`, as the
+    /// controller sets none.
+    pub security_profile: SecurityProfile,
+}
+
+/// Security settings the renderer adds to every pod of a native bus.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum SecurityProfile {
+    /// None: the pods carry only the spec's own security contexts, as the controller renders them.
+    #[default]
+    None,
+    /// Pod Security Standard "restricted": non-root user and group [`SecurityProfile::UID`],
+    /// `fsGroup` for the data volume, no privilege escalation, all capabilities dropped, seccomp
+    /// `RuntimeDefault`. Fields the spec's security contexts set win.
+    Restricted,
+}
+
+impl SecurityProfile {
+    /// User, group and `fsGroup` of the `restricted` profile: the `nats` user (1000:1000) that
+    /// NATS's own images define for running without root; the server images themselves set no
+    /// user and run as root unless told otherwise.
+    pub const UID: i64 = 1000;
 }
 
 impl Default for RenderOptions {
@@ -78,6 +103,7 @@ impl Default for RenderOptions {
             jetstream_versions: Vec::new(),
             certificate_validity: CertificateValidity::default(),
             jetstream_defaults: JetStreamDefaults::default(),
+            security_profile: SecurityProfile::None,
         }
     }
 }
@@ -94,6 +120,13 @@ impl RenderOptions {
     #[must_use]
     pub fn allow_unknown_fields(mut self, allow: bool) -> Self {
         self.allow_unknown_fields = allow;
+        self
+    }
+
+    /// Sets the security profile of the pods.
+    #[must_use]
+    pub fn security_profile(mut self, profile: SecurityProfile) -> Self {
+        self.security_profile = profile;
         self
     }
 

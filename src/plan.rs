@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{Affinity, LocalObjectReference, PodSecurityContext, Toleration};
+use k8s_openapi::api::core::v1::{
+    Affinity, LocalObjectReference, PodSecurityContext, SecurityContext, Toleration,
+};
 
 use crate::certs::Window;
 use crate::error::Warning;
@@ -90,8 +92,11 @@ pub struct PodPlan {
     pub node_selector: Option<BTreeMap<String, String>>,
     /// Tolerations.
     pub tolerations: Option<Vec<Toleration>>,
-    /// Pod security context.
+    /// Pod security context (the spec's, completed by the security profile).
     pub security_context: Option<PodSecurityContext>,
+    /// What the security profile adds to every container's security context where the
+    /// container template leaves a field unset; `None` without a profile.
+    pub container_security: Option<SecurityContext>,
     /// Image pull secrets.
     pub image_pull_secrets: Option<Vec<LocalObjectReference>>,
     /// Service account.

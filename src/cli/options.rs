@@ -46,6 +46,10 @@ pub struct OptionArgs {
     /// Config reloader image of JetStream buses [default: from the version table].
     #[arg(long, value_name = "IMAGE")]
     image_config_reloader: Option<String>,
+    /// Security settings for every pod: `restricted` meets the Pod Security Standard
+    /// "restricted" (user and group 1000) [default: none, as the controller].
+    #[arg(long, value_name = "PROFILE")]
+    security_profile: Option<String>,
     /// Start of the JetStream certificates' validity, UTC [default: 2025-01-01T00:00:00Z].
     #[arg(long, value_name = "TIME")]
     cert_not_before: Option<String>,
@@ -131,6 +135,11 @@ impl OptionArgs {
                 &self.image_config_reloader,
                 "--image-config-reloader",
                 "images.configReloader",
+            ),
+            (
+                &self.security_profile,
+                "--security-profile",
+                "securityProfile",
             ),
             (
                 &self.cert_not_before,

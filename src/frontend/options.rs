@@ -526,6 +526,7 @@ pub fn samples() -> Vec<(String, String, Value)> {
                     json!([{"version": "9.9.9", "natsImage": "n:9", "metricsExporterImage": "e:9",
                             "configReloaderImage": "r:9", "startCommand": "/nats-server"}]),
                 ),
+                ("securityProfile", _) => ("restricted".to_owned(), json!("restricted")),
                 ("certificateValidity.notBefore", _) => {
                     ("2030-01-01T00:00:00Z".to_owned(), json!("2030-01-01T00:00:00Z"))
                 }

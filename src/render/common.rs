@@ -307,8 +307,24 @@ pub(crate) fn metrics_container(
     metrics
 }
 
-/// A pod spec with the plan's pod settings passed through.
-pub(crate) fn pod_spec(pod: &PodPlan, volumes: Vec<Volume>, containers: Vec<Container>) -> PodSpec {
+/// A pod spec with the plan's pod settings passed through; each container's security context
+/// completed by the plan's container defaults (the template's own fields win).
+pub(crate) fn pod_spec(
+    pod: &PodPlan,
+    volumes: Vec<Volume>,
+    mut containers: Vec<Container>,
+) -> PodSpec {
+    if let Some(defaults) = &pod.container_security {
+        for c in &mut containers {
+            let s = c.security_context.get_or_insert_with(Default::default);
+            if s.allow_privilege_escalation.is_none() {
+                s.allow_privilege_escalation = defaults.allow_privilege_escalation;
+            }
+            if s.capabilities.is_none() {
+                s.capabilities = defaults.capabilities.clone();
+            }
+        }
+    }
     PodSpec {
         node_selector: pod.node_selector.clone(),
         tolerations: pod.tolerations.clone(),

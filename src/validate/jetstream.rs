@@ -82,7 +82,7 @@ pub(super) fn plan(
     ] {
         c.container_template(&format!("{P}.{field}"), t);
     }
-    let pod = c.pod(P, pod_fields!(js));
+    let pod = c.pod(P, pod_fields!(js), options.security_profile);
     let images = &options.images;
     let pick = |direct: &Option<String>, from_table: Option<&String>| {
         direct

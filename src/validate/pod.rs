@@ -3,9 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{Affinity, ResourceRequirements, Toleration};
+use k8s_openapi::api::core::v1::{
+    Affinity, Capabilities, PodSecurityContext, ResourceRequirements, SeccompProfile,
+    SecurityContext, Toleration,
+};
 
 use super::Checker;
+use crate::options::SecurityProfile;
 use crate::plan::{PodPlan, Volume};
 use crate::spec::{ContainerTemplate, Metadata, PersistenceStrategy};
 use crate::values;
@@ -100,7 +104,12 @@ impl Checker<'_> {
         }
     }
 
-    pub(super) fn pod(&mut self, path: &str, p: PodFields<'_>) -> PodPlan {
+    pub(super) fn pod(
+        &mut self,
+        path: &str,
+        p: PodFields<'_>,
+        profile: SecurityProfile,
+    ) -> PodPlan {
         let meta = p.metadata;
         self.labels(
             &format!("{path}.metadata.labels"),
@@ -139,13 +148,51 @@ impl Checker<'_> {
             annotations: meta.map(|m| m.annotations.clone().unwrap_or_default()),
             node_selector: p.node_selector.clone(),
             tolerations: p.tolerations.clone(),
-            security_context: p.security_context.clone(),
+            security_context: pod_security(p.security_context, profile),
+            container_security: container_security(profile),
             image_pull_secrets: p.image_pull_secrets.clone(),
             service_account_name: p.service_account_name.clone(),
             priority_class_name: p.priority_class_name.clone(),
             priority: *p.priority,
             affinity: p.affinity.clone(),
         }
+    }
+}
+
+/// The pod security context: the spec's, with the profile's settings where the spec sets none.
+fn pod_security(
+    spec: &Option<PodSecurityContext>,
+    profile: SecurityProfile,
+) -> Option<PodSecurityContext> {
+    match profile {
+        SecurityProfile::None => spec.clone(),
+        SecurityProfile::Restricted => {
+            let mut s = spec.clone().unwrap_or_default();
+            s.run_as_non_root.get_or_insert(true);
+            s.run_as_user.get_or_insert(SecurityProfile::UID);
+            s.run_as_group.get_or_insert(SecurityProfile::UID);
+            s.fs_group.get_or_insert(SecurityProfile::UID);
+            s.seccomp_profile.get_or_insert_with(|| SeccompProfile {
+                type_: "RuntimeDefault".to_owned(),
+                ..Default::default()
+            });
+            Some(s)
+        }
+    }
+}
+
+/// What the profile adds to every container's security context.
+fn container_security(profile: SecurityProfile) -> Option<SecurityContext> {
+    match profile {
+        SecurityProfile::None => None,
+        SecurityProfile::Restricted => Some(SecurityContext {
+            allow_privilege_escalation: Some(false),
+            capabilities: Some(Capabilities {
+                drop: Some(vec!["ALL".to_owned()]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
     }
 }
 

@@ -86,7 +86,7 @@ pub(super) fn plan(
             affinity = Some(hostname_anti_affinity(name));
         }
     }
-    let mut pod = c.pod(P, pod_fields!(n));
+    let mut pod = c.pod(P, pod_fields!(n), options.security_profile);
     pod.affinity = affinity;
 
     StanPlan {

@@ -188,9 +188,9 @@ fn every_jetstream_fixture_renders_and_its_config_passes_nats_server() {
         }
     }
     if server.is_some() {
-        // default, 5 replicas, 1 replica, persistence, settings, pod options, controller
+        // default, 5 replicas, 1 replica, persistence, settings, pod options, restricted, controller
         // defaults, 9 versions, and the real-world 12, 14, 15, 16 and 17 (two buses).
-        assert_eq!(checked, 22);
+        assert_eq!(checked, 23);
     }
 }
 

@@ -129,6 +129,11 @@ fn describe(name: &str) -> Option<(&'static str, &'static str)> {
             "Validity window of the JetStream TLS certificates (notBefore, notAfter as RFC 3339 \
              times).",
         ),
+        "securityProfile" => (
+            "Security profile",
+            "none (as the controller) or restricted: every pod meets the Pod Security Standard \
+             \"restricted\" and runs as user and group 1000.",
+        ),
         "commonLabels" => ("Common labels", "Labels added to every rendered object."),
         "commonAnnotations" => (
             "Common annotations",
