@@ -52,7 +52,7 @@ fn generate(args: &DirArgs) -> Result<(), Failure> {
         Ok(generated) => {
             let mut w = stderr.lock();
             for note in &generated.notes {
-                let _ = writeln!(w, "{note}");
+                let _ = writeln!(w, "{}", argocd::printable_line(note));
             }
             drop(w);
             write_stdout(&generated.yaml)
@@ -60,7 +60,7 @@ fn generate(args: &DirArgs) -> Result<(), Failure> {
         Err(failure) => {
             let mut w = stderr.lock();
             for m in &failure.messages {
-                let _ = writeln!(w, "{m}");
+                let _ = writeln!(w, "{}", argocd::printable_line(m));
             }
             let n = failure.messages.len();
             let _ = writeln!(

@@ -64,13 +64,14 @@ fn folder_state(path: &Path) -> Result<bool, Failure> {
     }
 }
 
-/// The text of an existing regular file at `path` (`None` when absent); a link or another
-/// kind of file is an error.
-fn existing_file(path: &Path) -> Result<Option<String>, Failure> {
+/// The text of an existing regular file at `path` (`None` when absent), at most `limit` bytes
+/// of it: enough to tell whether it holds what would be written; a link or another kind of
+/// file is an error.
+fn existing_file(path: &Path, limit: usize) -> Result<Option<String>, Failure> {
     match std::fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_symlink() => Err(link_error(path)),
         Ok(m) if m.is_file() => {
-            let bytes = read_regular(path, m.len() + 1)
+            let bytes = read_regular(path, m.len().min(limit as u64) + 1)
                 .map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?
                 .ok_or_else(|| link_error(path))?;
             Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
@@ -163,8 +164,15 @@ fn stage(text: &str, temp: &Path) -> io::Result<()> {
         Err(_) => {}
     }
     let mut file = create_new_no_follow(temp)?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()
+    // Only what this run created is removed on failure: whatever else stands at the temporary
+    // name (a link, a FIFO) is the user's.
+    let written = file
+        .write_all(text.as_bytes())
+        .and_then(|()| file.sync_all());
+    if written.is_err() {
+        let _ = std::fs::remove_file(temp);
+    }
+    written
 }
 
 /// Writes `files` (full paths under `dir`, as `dir/<namespace>/<bus>/<file>.yaml`), removes
@@ -196,7 +204,7 @@ pub(super) fn write(
             }
         }
         let text = format!("{HEADER}\n{yaml}");
-        let change = match existing_file(path)? {
+        let change = match existing_file(path, text.len().max(yaml.len()) + 1)? {
             None => Change::Written,
             Some(old) if old == text => Change::Unchanged,
             // A file an earlier version wrote (no header yet) is adopted when it holds exactly
@@ -247,7 +255,6 @@ pub(super) fn write(
             stage(&p.text, &temp).map_err(|e| format!("cannot write {}: {e}", temp.display()))
         });
         if let Err(m) = result {
-            let _ = std::fs::remove_file(&temp);
             roll_back(&temps, &made);
             return Err(usage(format!("{m}; the output folder was left as it was")));
         }

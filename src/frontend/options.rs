@@ -501,8 +501,9 @@ fn distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-/// A value for a message: at most 60 characters, control characters escaped.
-fn printable(s: &str) -> String {
+/// A value for a message: at most 60 characters, control characters escaped, so that input
+/// can neither flood a log nor forge lines or colours in it.
+pub fn printable(s: &str) -> String {
     let mut out: String = s.chars().take(60).flat_map(char::escape_debug).collect();
     if s.chars().count() > 60 {
         out.push('…');

@@ -1015,3 +1015,34 @@ fn sidecar_patch_applies_to_a_stock_repo_server() {
         );
     }
 }
+
+/// One file named two ways in `files` is refused, and control characters in file names and
+/// parameters never reach Argo CD's log raw.
+#[test]
+fn file_names_are_compared_and_shown_safely() {
+    let app = app_with(&[("eventbus.yaml", BUS)]);
+    generate(
+        &app,
+        &[json!({"name": "files", "array": ["./eventbus.yaml", "eventbus.yaml"]})],
+    )
+    .assert_failed(2, "is listed twice");
+    let out = generate(
+        &app,
+        &[json!({"name": "files", "array": ["eventbus.yaml\n\u{1b}[31mFAKE error"]})],
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(!out.stderr.contains('\u{1b}'), "{:?}", out.stderr);
+    assert!(out.stderr.contains("\\u{1b}[31mFAKE"), "{:?}", out.stderr);
+
+    let forged = app_with(&[
+        ("eventbus.yaml", BUS),
+        ("x\n\u{1b}[32mOK.yaml", "kind: [\n"),
+    ]);
+    let out = generate(&forged, &[]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        !out.stderr.contains('\u{1b}') && out.stderr.contains("x\\n\\u{1b}[32mOK.yaml"),
+        "{:?}",
+        out.stderr
+    );
+}

@@ -244,3 +244,28 @@ fn nothing_outside_the_folder_changes_through_a_link() {
 
     assert_eq!(tree_state(&outside), outside_before);
 }
+
+/// A link or FIFO the user put where a temporary file would go stops the run, and is still
+/// there afterwards: a failed run removes only what it created.
+#[test]
+fn a_failed_run_removes_nothing_of_the_user() {
+    let tmp = TempDir::new("out-temp-link");
+    let dir = tmp.path().join("out");
+    let input = team_a_only(&tmp);
+    let bus_dir = dir.join("team-a/default");
+    fs::create_dir_all(&bus_dir).unwrap();
+    let outside = tmp.path().join("outside");
+    fs::write(&outside, "x\n").unwrap();
+    let temp = bus_dir.join(".configmap-eventbus-default-stan-configmap.yaml.eventbus-gen-tmp");
+    symlink(&outside, &temp).unwrap();
+    let before = tree_state(tmp.path());
+    let out = render_to(&dir, &[], &input);
+    assert_refused(&out, "not a regular file is in the way");
+    assert!(
+        fs::symlink_metadata(&temp)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(tree_state(tmp.path()), before, "{}", out.stderr);
+}

@@ -6,6 +6,7 @@ use std::path::{Component, Path, PathBuf};
 use serde_json::Value;
 
 use super::{Failure, SourceParams};
+use crate::frontend::options::printable;
 use crate::yaml::{self, Document};
 
 /// The files chosen in the application folder, and why other entries were passed over.
@@ -34,13 +35,20 @@ pub fn select_files(dir: &Path, source: &SourceParams) -> Result<Selection, Fail
         let mut seen = BTreeSet::new();
         for f in &source.files {
             let p = Path::new(f);
+            let shown = printable(f);
             let inside = p
                 .components()
                 .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+            if f.is_empty() || !p.components().any(|c| matches!(c, Component::Normal(_))) {
+                return Err(Failure::setup(vec![format!(
+                    "files: \"{shown}\" names no file; give paths relative to the application \
+                     folder, such as bus.yaml"
+                )]));
+            }
             if !inside {
                 return Err(Failure::setup(vec![format!(
-                    "files: \"{f}\" must be a path relative to the application folder, without \
-                     \"..\""
+                    "files: \"{shown}\" must be a relative path inside the application folder \
+                     (no leading /, no \"..\")"
                 )]));
             }
             let mut at = dir.to_path_buf();
@@ -61,12 +69,19 @@ pub fn select_files(dir: &Path, source: &SourceParams) -> Result<Selection, Fail
                     Err(_) => Some("is not a file in the application folder"),
                 };
                 if let Some(problem) = problem {
-                    return Err(Failure::setup(vec![format!("files: \"{f}\" {problem}")]));
+                    return Err(Failure::setup(vec![format!(
+                        "files: \"{shown}\" {problem}"
+                    )]));
                 }
             }
-            if !seen.insert(p.components().collect::<PathBuf>()) {
+            // `./bus.yaml`, `bus.yaml` and `sub//bus.yaml` name one file.
+            let normal: PathBuf = p
+                .components()
+                .filter(|c| matches!(c, Component::Normal(_)))
+                .collect();
+            if !seen.insert(normal) {
                 return Err(Failure::setup(vec![format!(
-                    "files: \"{f}\" is listed twice"
+                    "files: \"{shown}\" is listed twice"
                 )]));
             }
         }
@@ -107,9 +122,11 @@ fn walk(
         let Some(name) = raw.to_str() else {
             if candidate || (recurse && kind.is_dir()) {
                 problems.push(format!(
-                    "{prefix}{lossy}: error: this name is not UTF-8, so the plugin cannot name it \
+                    "{}{}: error: this name is not UTF-8, so the plugin cannot name it \
                      in messages or read it reliably; rename it (or move it out of the \
-                     application folder)"
+                     application folder)",
+                    shown_name(prefix),
+                    shown_name(&lossy)
                 ));
             }
             continue;
@@ -129,13 +146,30 @@ fn walk(
             } else {
                 "not a regular file"
             };
-            out.skipped.push(format!("{rel}: warning: skipped: {what}"));
+            out.skipped
+                .push(format!("{}: warning: skipped: {what}", shown_name(&rel)));
         }
     }
     Ok(())
 }
 
-/// One loaded file; its documents carry indices unique over all files.
+/// A file name for a message: control characters escaped, so that a name cannot forge lines
+/// or colours in Argo CD's logs and UI. Names are kept whole (the file system bounds them).
+pub(super) fn shown_name(name: &str) -> String {
+    name.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_debug().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
+}
+
+/// One loaded file; its documents carry indices unique over all files; `name` is as shown in
+/// messages.
 pub(super) struct Input {
     pub(super) name: String,
     pub(super) docs: Vec<Document>,
@@ -151,9 +185,10 @@ pub(super) fn load_files(dir: &Path, files: &[String]) -> Result<Vec<Input>, Fai
     let mut inputs = Vec::new();
     let mut problems = Vec::new();
     let mut offset = 0;
-    for name in files {
+    for path in files {
+        let name = shown_name(path);
         // Not followed if a link was put in place after the files were chosen.
-        let text = crate::frontend::fsread::read_regular(&dir.join(name), u64::MAX)
+        let text = crate::frontend::fsread::read_regular(&dir.join(path), u64::MAX)
             .map_err(|e| Failure::setup(vec![format!("cannot read {name}: {e}")]))?
             .ok_or_else(|| Failure::setup(vec![format!("{name} is not a regular file")]))?;
         let Ok(text) = String::from_utf8(text) else {
@@ -164,10 +199,7 @@ pub(super) fn load_files(dir: &Path, files: &[String]) -> Result<Vec<Input>, Fai
             // A `kind: List` (kubectl's export of several objects) stands for its items.
             Ok(docs) => {
                 offset += docs.len();
-                inputs.push(Input {
-                    name: name.clone(),
-                    docs,
-                });
+                inputs.push(Input { name, docs });
             }
             Err(e) => problems.push(match e.location() {
                 Some(l) => format!("{name}:{l}: error: {e}"),
