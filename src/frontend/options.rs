@@ -337,8 +337,8 @@ pub fn closest<'k>(name: &str, known: impl Iterator<Item = &'k str> + Clone) -> 
     let wanted = normalize(name);
     known.clone().find(|k| normalize(k) == wanted).or_else(|| {
         known
-            .min_by_key(|k| distance(&normalize(k), &wanted))
-            .filter(|k| distance(&normalize(k), &wanted) <= 2)
+            .min_by_key(|k| crate::fields::levenshtein(&normalize(k), &wanted))
+            .filter(|k| crate::fields::levenshtein(&normalize(k), &wanted) <= 2)
     })
 }
 
@@ -483,22 +483,6 @@ fn normalize(name: &str) -> String {
         .filter(char::is_ascii_alphanumeric)
         .map(|c| c.to_ascii_lowercase())
         .collect()
-}
-
-/// Edit distance of two short keys.
-fn distance(a: &str, b: &str) -> usize {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
 
 /// A value for a message: at most 60 characters, control characters escaped, so that input
