@@ -167,6 +167,14 @@ const LOOKALIKES: &[(&str, &str)] = &[
     ),
 ];
 
+/// `spec.nats.native.antiAffinity` was removed in Argo Events v1.5; v1.9 ignores it. The hint
+/// spells out the `affinity` block that keeps the pods of one bus on different nodes.
+const ANTI_AFFINITY_HINT: &str = "unknown field; removed in Argo Events v1.5 and ignored by v1.9 \
+    (pods are not spread); to keep the pods of this bus on different nodes set \
+    affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: \
+    [{labelSelector: {matchLabels: {controller: eventbus-controller, eventbus-name: <bus name>}}, \
+    topologyKey: kubernetes.io/hostname}]}} (this restarts every pod of a running bus)";
+
 /// The message for an unknown field at `path` (e.g. `spec.nats.native.replica`).
 pub(crate) fn unknown_field_message(path: &str) -> String {
     let (parent, key) = match path.rfind('.') {
@@ -192,6 +200,9 @@ pub(crate) fn unknown_field_message(path: &str) -> String {
                 return format!("only valid under {home}");
             }
         }
+    }
+    if pattern == "spec.nats.native" && key == "antiAffinity" {
+        return ANTI_AFFINITY_HINT.to_owned();
     }
     if pattern == "spec.kafka.consumerGroup" && key == "startOldest" {
         return "unknown field; renamed to oldest in Argo Events v1.9.3".to_owned();
@@ -270,6 +281,16 @@ mod tests {
         assert!(fields_of::<NativeStrategy>().contains(&"replicas"));
         assert!(fields_of::<NatsConfig>().contains(&"clusterID"));
         assert!(fields_of::<Toleration>().contains(&"operator"));
+    }
+
+    #[test]
+    fn anti_affinity_is_unknown_with_the_affinity_block() {
+        let m = unknown_field_message("spec.nats.native.antiAffinity");
+        assert!(
+            m.starts_with("unknown field; removed in Argo Events v1.5"),
+            "{m}"
+        );
+        assert!(m.contains("topologyKey: kubernetes.io/hostname"), "{m}");
     }
 
     #[test]

@@ -42,6 +42,7 @@
 mod certs;
 mod credentials;
 mod error;
+mod export;
 mod fields;
 mod names;
 mod options;

@@ -126,6 +126,9 @@ pub(crate) fn read_documents(
             None => vec![std::borrow::Cow::Borrowed(d)],
         })
         .collect();
+    // An export of a running bus: server-side fields go, the controller's objects are set aside.
+    let (docs, notes) = crate::export::sift(docs);
+    parsed.warnings.extend(notes);
     for doc in &docs {
         match document_kind(&doc.value) {
             DocumentKind::EventBus => match parse_bus(doc, options) {

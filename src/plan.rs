@@ -105,7 +105,7 @@ pub struct PodPlan {
     pub priority_class_name: Option<String>,
     /// Priority.
     pub priority: Option<i32>,
-    /// Affinity, including the one the `antiAffinity` shorthand stands for.
+    /// Affinity, passed through.
     pub affinity: Option<Affinity>,
 }
 

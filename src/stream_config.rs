@@ -66,8 +66,12 @@ fn sorted(v: Value) -> Value {
 
 /// Reads stream settings: a YAML mapping (or nothing), keys lower-cased. The message never
 /// quotes the text.
+///
+/// The controller reads this text with viper, whose YAML decoder follows YAML 1.2 rules for
+/// booleans (only `true`/`false`), so `discard: yes` stays the string `yes`; the clients read it
+/// the same way. Hence [`Schema::Kyaml`](crate::yaml::Schema::Kyaml), not kubectl's YAML 1.1.
 pub(crate) fn read(text: &str) -> Result<Map<String, Value>, String> {
-    let docs = crate::yaml::load_documents(text)
+    let docs = crate::yaml::load_documents_with(text, crate::yaml::Schema::Kyaml)
         .map_err(|e| format!("is not valid YAML: {}", e.message()))?;
     if docs.len() > 1 {
         return Err("must be one YAML mapping, found several documents".to_owned());
@@ -136,6 +140,16 @@ mod tests {
         assert_eq!(map["replicas"], Value::from(1));
         let (yaml, _) = merged(None, Some("extra:\n  B: 1\n  a: x\n")).unwrap();
         assert!(yaml.starts_with("discard: 0\nduplicates: 300s\nextra:\n  a: x\n  b: 1\n"));
+    }
+
+    #[test]
+    fn read_as_yaml_1_2_like_the_controller() {
+        let (yaml, map) = merged(None, Some("discard: yes\nretention: on\n")).unwrap();
+        assert_eq!(map["discard"], Value::from("yes"));
+        assert_eq!(map["retention"], Value::from("on"));
+        assert!(yaml.contains("discard: \"yes\"\n"), "{yaml}");
+        let (_, map) = merged(None, Some("extra: true\n")).unwrap();
+        assert_eq!(map["extra"], Value::Bool(true));
     }
 
     #[test]

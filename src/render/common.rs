@@ -7,9 +7,9 @@ use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::core::v1::{
     ConfigMap, ConfigMapProjection, Container, ContainerPort, EmptyDirVolumeSource, EnvVar,
     EnvVarSource, HTTPGetAction, KeyToPath, ObjectFieldSelector, PersistentVolumeClaim,
-    PersistentVolumeClaimSpec, PodSpec, PodTemplateSpec, Probe, ProjectedVolumeSource, Secret,
-    SecretProjection, Service, ServicePort, ServiceSpec, Volume, VolumeMount, VolumeProjection,
-    VolumeResourceRequirements,
+    PersistentVolumeClaimSpec, PersistentVolumeClaimStatus, PodSpec, PodTemplateSpec, Probe,
+    ProjectedVolumeSource, Secret, SecretProjection, Service, ServicePort, ServiceSpec, Volume,
+    VolumeMount, VolumeProjection, VolumeResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -118,6 +118,12 @@ pub(crate) fn apply_template(c: &mut Container, template: Option<&ContainerTempl
 }
 
 /// The volume claim templates: one named `name` when the data is persistent, else none.
+///
+/// Written as the API server stores them, so that a diff against the live StatefulSet (whose
+/// claim templates cannot be changed) is empty: `apiVersion: v1` and
+/// `kind: PersistentVolumeClaim` (defaulted on StatefulSet claim templates since Kubernetes
+/// 1.17, kubernetes/kubernetes#87706), `volumeMode: Filesystem` and `status.phase: Pending`
+/// (the PersistentVolumeClaim defaults, applied to each template).
 pub(crate) fn claim_templates(
     name: String,
     persistence: Option<&plan::Volume>,
@@ -144,7 +150,10 @@ fn claim_template(name: String, v: &plan::Volume) -> PersistentVolumeClaim {
             }),
             ..Default::default()
         }),
-        ..Default::default()
+        status: Some(PersistentVolumeClaimStatus {
+            phase: Some("Pending".to_owned()),
+            ..Default::default()
+        }),
     }
 }
 

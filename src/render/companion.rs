@@ -6,7 +6,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::names::{self, JetStreamNames, StanNames};
 use crate::plan::{JetStreamPlan, Plan, StanAuth};
-use crate::spec::{self, EventBus, EventBusSpec, JetStreamConfig, NatsBus, NatsConfig, TlsConfig};
+use crate::spec::{self, EventBus, EventBusSpec, JetStreamConfig, NatsBus, NatsConfig};
 
 /// Annotation that marks a companion bus, so that re-rendering recognises it.
 pub const COMPANION_ANNOTATION: &str = "eventbus-gen/companion";
@@ -61,9 +61,11 @@ pub(crate) fn stan(plan: &Plan, auth: StanAuth) -> EventBus {
     )
 }
 
-/// The exotic JetStream bus for a rendered native one: the client Service, the client Secret,
-/// the merged stream defaults, and TLS without verification (the server certificate is issued
-/// by the bus's own CA, which clients do not hold).
+/// The exotic JetStream bus for a rendered native one: the client Service, the client Secret and
+/// the merged stream defaults, exactly the `status.config.jetstream` of a v1.9.11 controller. It
+/// has no `tls`: v1.9.11 clients always connect with TLS and, without `tls`, skip verification
+/// (the server certificate comes from the bus's own CA), so an added `tls` block would change
+/// `EVENTBUS_CONFIG` of every EventSource and Sensor and roll them for nothing.
 pub(crate) fn jetstream(plan: &Plan, js: &JetStreamPlan) -> EventBus {
     let n = JetStreamNames::new(&plan.name);
     companion(
@@ -77,10 +79,7 @@ pub(crate) fn jetstream(plan: &Plan, js: &JetStreamPlan) -> EventBus {
                     ..Default::default()
                 }),
                 stream_config: Some(js.stream_config.clone()),
-                tls: Some(TlsConfig {
-                    insecure_skip_verify: Some(true),
-                    ..Default::default()
-                }),
+                tls: None,
             }),
             ..Default::default()
         },

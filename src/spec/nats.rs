@@ -33,10 +33,6 @@ pub struct NativeStrategy {
     /// `none` (default) or `token`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth: Option<String>,
-    /// Deprecated shorthand of the labs controller: a required pod anti-affinity on
-    /// `kubernetes.io/hostname`, used only when `affinity` is not set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub anti_affinity: Option<bool>,
     /// Persistent volumes for the data; an emptyDir when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub persistence: Option<PersistenceStrategy>,

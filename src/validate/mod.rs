@@ -74,7 +74,7 @@ pub(crate) fn validate_bus(
     let mut c = Checker::new(Some(parsed));
     upstream::check(&mut c, bus);
     let (name, namespace) = metadata(&mut c, bus, options);
-    let kind = plan_kind(&mut c, bus, &name, options, window);
+    let kind = plan_kind(&mut c, bus, options, window);
     let warnings = c.finish()?;
     let Some(kind) = kind else {
         return Err(Vec::new());
@@ -155,15 +155,12 @@ fn metadata(c: &mut Checker<'_>, bus: &EventBus, options: &RenderOptions) -> (St
 fn plan_kind(
     c: &mut Checker<'_>,
     bus: &EventBus,
-    name: &str,
     options: &RenderOptions,
     window: Option<Window>,
 ) -> Option<PlanKind> {
     let spec = &bus.spec;
     if let Some(native) = spec.nats.as_ref().and_then(|n| n.native.as_ref()) {
-        Some(PlanKind::Stan(Box::new(stan::plan(
-            c, native, name, options,
-        ))))
+        Some(PlanKind::Stan(Box::new(stan::plan(c, native, options))))
     } else if let Some(js) = &spec.jetstream {
         jetstream::plan(c, js, options, window).map(|js| PlanKind::JetStream(Box::new(js)))
     } else {

@@ -1,12 +1,8 @@
 //! The plan of a NATS Streaming bus (`spec.nats.native`).
 
-use k8s_openapi::api::core::v1::{Affinity, PodAffinityTerm, PodAntiAffinity};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
-
 use super::pod::pod_fields;
 use super::{Checker, MAX_REPLICAS};
 use crate::error::ErrorKind;
-use crate::names;
 use crate::options::RenderOptions;
 use crate::plan::{StanAuth, StanPlan};
 use crate::spec::NativeStrategy;
@@ -17,12 +13,7 @@ pub const DEFAULT_STAN_IMAGE: &str = "nats-streaming:0.22.1";
 pub const DEFAULT_STAN_METRICS_IMAGE: &str = "natsio/prometheus-nats-exporter:0.8.0";
 
 /// The plan of a NATS Streaming bus, with its defaults.
-pub(super) fn plan(
-    c: &mut Checker<'_>,
-    n: &NativeStrategy,
-    name: &str,
-    options: &RenderOptions,
-) -> StanPlan {
+pub(super) fn plan(c: &mut Checker<'_>, n: &NativeStrategy, options: &RenderOptions) -> StanPlan {
     const P: &str = "spec.nats.native";
     let mut replicas = n.replicas.unwrap_or(0);
     if replicas < 0 {
@@ -71,23 +62,7 @@ pub(super) fn plan(
         &n.metrics_container_template,
     );
 
-    let mut affinity = n.affinity.clone();
-    if n.anti_affinity == Some(true) {
-        if affinity.is_some() {
-            c.warn(
-                &format!("{P}.antiAffinity"),
-                "ignored because affinity is set (deprecated shorthand; use affinity)",
-            );
-        } else {
-            c.warn(
-                &format!("{P}.antiAffinity"),
-                "deprecated shorthand, expanded to a required pod anti-affinity on kubernetes.io/hostname; use affinity",
-            );
-            affinity = Some(hostname_anti_affinity(name));
-        }
-    }
-    let mut pod = c.pod(P, pod_fields!(n), options.security_profile);
-    pod.affinity = affinity;
+    let pod = c.pod(P, pod_fields!(n), options.security_profile);
 
     StanPlan {
         replicas,
@@ -133,23 +108,5 @@ pub(super) fn plan(
             &n.raft_commit_timeout,
             "100ms",
         ),
-    }
-}
-
-/// The labs controller's `antiAffinity: true`: pods of one bus on different nodes.
-fn hostname_anti_affinity(bus: &str) -> Affinity {
-    Affinity {
-        pod_anti_affinity: Some(PodAntiAffinity {
-            required_during_scheduling_ignored_during_execution: Some(vec![PodAffinityTerm {
-                label_selector: Some(LabelSelector {
-                    match_labels: Some(names::base_labels(bus)),
-                    ..Default::default()
-                }),
-                topology_key: "kubernetes.io/hostname".to_owned(),
-                ..Default::default()
-            }]),
-            ..Default::default()
-        }),
-        ..Default::default()
     }
 }

@@ -552,3 +552,24 @@ fn jetstream_defaults_in_the_options_are_checked() {
         out.stderr
     );
 }
+
+#[test]
+fn anti_affinity_is_dropped_with_a_warning_when_unknown_fields_are_allowed() {
+    let out = run(
+        &[
+            "render",
+            "--allow-unknown-fields",
+            "fixtures/invalid/anti-affinity-shorthand.yaml",
+        ],
+        None,
+        &[],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("spec.nats.native.antiAffinity: dropped: unknown field"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stdout.contains("podAntiAffinity"), "{}", out.stdout);
+}

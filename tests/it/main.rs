@@ -3,6 +3,7 @@
 
 mod argocd;
 mod cli;
+mod exports;
 mod frontends;
 mod golden;
 mod jetstream;

@@ -1,0 +1,183 @@
+//! Exports of running buses as input: what `kubectl get eventbus,statefulset,service,configmap,
+//! secret,poddisruptionbudget -o yaml` prints.
+//!
+//! The EventBus documents and the Secrets are read as usual, without the fields the API server
+//! fills in (status, server-side metadata), so none of them reaches the output. The objects the
+//! controller made for a bus of the same input (recognised by the controller's labels or by an
+//! owner reference to that EventBus) are set aside, each named in a warning: they are what a
+//! render replaces, not input.
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+use crate::error::Warning;
+use crate::names;
+use crate::spec;
+use crate::yaml::Document;
+
+/// Metadata fields the API server writes; never part of a spec.
+pub(crate) const SERVER_METADATA: &[&str] = &[
+    "managedFields",
+    "uid",
+    "resourceVersion",
+    "creationTimestamp",
+    "generation",
+    "ownerReferences",
+    "selfLink",
+    "finalizers",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+];
+
+/// The annotation `kubectl apply` keeps its last input in.
+pub(crate) const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// Kinds the controller makes for a native bus.
+const MADE_KINDS: &[&str] = &["StatefulSet", "Service", "ConfigMap", "PodDisruptionBudget"];
+
+/// The bus (namespace, name) an object was made for, when it carries the controller's labels or
+/// an owner reference to an EventBus.
+pub(crate) fn made_for(value: &Value) -> Option<(String, String)> {
+    let meta = value.get("metadata")?;
+    let namespace = meta
+        .get("namespace")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let owner = meta
+        .get("ownerReferences")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|o| o.get("kind").and_then(Value::as_str) == Some(spec::KIND))
+        .and_then(|o| o.get("name")?.as_str());
+    if let Some(name) = owner {
+        return Some((namespace, name.to_owned()));
+    }
+    let labels = meta.get("labels")?;
+    let label = |k: &str| labels.get(k).and_then(Value::as_str);
+    if label(names::LABEL_CONTROLLER) != Some(names::CONTROLLER_NAME) {
+        return None;
+    }
+    Some((namespace, label(names::LABEL_EVENTBUS_NAME)?.to_owned()))
+}
+
+/// Removes what the API server adds: `status`, server-side metadata and the last-applied
+/// annotation. Returns whether anything was removed.
+pub(crate) fn strip_server_fields(value: &mut Value) -> bool {
+    let Some(object) = value.as_object_mut() else {
+        return false;
+    };
+    let mut removed = object.remove("status").is_some();
+    if let Some(Value::Object(meta)) = object.get_mut("metadata") {
+        for key in SERVER_METADATA {
+            removed |= meta.remove(*key).is_some();
+        }
+        if let Some(Value::Object(annotations)) = meta.get_mut("annotations") {
+            removed |= annotations.remove(LAST_APPLIED).is_some();
+            if annotations.is_empty() {
+                meta.remove("annotations");
+            }
+        }
+    }
+    removed
+}
+
+fn kind(value: &Value) -> Option<&str> {
+    value.get("kind").and_then(Value::as_str)
+}
+
+fn namespace_and_name(value: &Value) -> (String, String) {
+    let meta = |k: &str| {
+        value
+            .get("metadata")
+            .and_then(|m| m.get(k))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    (meta("namespace"), meta("name"))
+}
+
+/// Sifts the documents of an input: EventBus and Secret documents lose their server-side
+/// fields, and objects the controller made for a bus of the same input are left out with a
+/// warning naming them. Everything else is kept as it is.
+pub(crate) fn sift<'a>(docs: Vec<Cow<'a, Document>>) -> (Vec<Cow<'a, Document>>, Vec<Warning>) {
+    let buses: Vec<(String, String)> = docs
+        .iter()
+        .filter(|d| kind(&d.value) == Some(spec::KIND))
+        .map(|d| namespace_and_name(&d.value))
+        .collect();
+    let is_bus = |(ns, name): &(String, String)| {
+        buses
+            .iter()
+            .any(|(bns, bname)| bname == name && (bns == ns || bns.is_empty() || ns.is_empty()))
+    };
+    let mut kept = Vec::with_capacity(docs.len());
+    let mut warnings = Vec::new();
+    for doc in docs {
+        let k = kind(&doc.value).unwrap_or_default();
+        if MADE_KINDS.contains(&k)
+            && let Some(bus) = made_for(&doc.value)
+            && is_bus(&bus)
+        {
+            let (_, name) = namespace_and_name(&doc.value);
+            warnings.push(Warning {
+                path: String::new(),
+                message: format!(
+                    "set aside {k} {name}: made by the controller for EventBus {}; the render replaces it",
+                    bus.1
+                ),
+                location: Some(doc.start),
+                document: Some(doc.index),
+            });
+            continue;
+        }
+        if (k == spec::KIND || k == "Secret") && has_server_fields(&doc.value) {
+            let mut owned = doc.into_owned();
+            strip_server_fields(&mut owned.value);
+            kept.push(Cow::Owned(owned));
+        } else {
+            kept.push(doc);
+        }
+    }
+    (kept, warnings)
+}
+
+fn has_server_fields(value: &Value) -> bool {
+    strip_server_fields(&mut value.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn owners_and_labels_name_the_bus() {
+        let owned = json!({"metadata": {"namespace": "ns", "ownerReferences": [
+            {"apiVersion": "argoproj.io/v1alpha1", "kind": "EventBus", "name": "default"}]}});
+        assert_eq!(made_for(&owned), Some(("ns".into(), "default".into())));
+        let labelled = json!({"metadata": {"labels": {
+            "controller": "eventbus-controller", "eventbus-name": "b"}}});
+        assert_eq!(made_for(&labelled), Some((String::new(), "b".into())));
+        assert_eq!(
+            made_for(&json!({"metadata": {"labels": {"app": "x"}}})),
+            None
+        );
+    }
+
+    #[test]
+    fn server_fields_go() {
+        let mut v = json!({"kind": "EventBus", "status": {}, "metadata": {"name": "a", "uid": "u",
+            "resourceVersion": "1", "generation": 2, "finalizers": ["eventbus-controller"],
+            "annotations": {LAST_APPLIED: "{}"}}, "spec": {}});
+        assert!(strip_server_fields(&mut v));
+        assert_eq!(
+            v,
+            json!({"kind": "EventBus", "metadata": {"name": "a"}, "spec": {}})
+        );
+        assert!(!strip_server_fields(&mut v));
+    }
+}
