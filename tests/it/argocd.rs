@@ -638,7 +638,7 @@ fn subfolders_are_read_on_request_in_path_order() {
         &app,
         &[json!({"name": "files", "array": ["../etc/passwd"]})],
     )
-    .assert_failed(2, "must be a path relative to the application folder");
+    .assert_failed(2, "must be a relative path inside the application folder");
 }
 
 #[test]
