@@ -22,6 +22,9 @@ pub struct RenderOptions {
     /// Drop fields that are not part of the `EventBus` resource with a warning, as the
     /// controller does, instead of rejecting them. Default: false.
     pub allow_unknown_fields: bool,
+    /// Fail instead of warning when the input holds something that is read and not used: a
+    /// Secret that no bus keeps its credentials from. Default: false.
+    pub strict_input: bool,
     /// Render a `PodDisruptionBudget` (`maxUnavailable: 1`) for each native bus. Default: true.
     pub pod_disruption_budget: bool,
     /// Run the Prometheus exporter sidecar (`metrics` container). Default: true.
@@ -65,6 +68,7 @@ impl Default for RenderOptions {
         RenderOptions {
             namespace: None,
             allow_unknown_fields: false,
+            strict_input: false,
             pod_disruption_budget: true,
             metrics: true,
             companion: true,
@@ -94,6 +98,13 @@ impl RenderOptions {
     #[must_use]
     pub fn allow_unknown_fields(mut self, allow: bool) -> Self {
         self.allow_unknown_fields = allow;
+        self
+    }
+
+    /// Turns what is read and not used (a Secret no bus keeps) from warnings into errors.
+    #[must_use]
+    pub fn strict_input(mut self, strict: bool) -> Self {
+        self.strict_input = strict;
         self
     }
 

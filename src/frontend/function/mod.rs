@@ -200,11 +200,36 @@ fn process<'a>(list: &'a ResourceList, env: &Environment) -> Result<Done<'a>, Ve
         .map_err(|m| vec![source.result(ResultItem::error(m), "seedFile")])?;
     // Secret items are read as the command line reads Secret documents: one that does not
     // parse is an error result, not a Secret silently left out (and then replaced).
+    // The Secrets a companion wrote earlier belong to a bus that is not rendered now (the
+    // companion replaced it): they pass through and are not read, so that they are not reported
+    // as unused.
+    let meta = |item: &Value, key: &str| -> String {
+        item.get("metadata")
+            .and_then(|m| m.get(key))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let buses = |companions: bool| -> BTreeSet<(String, String)> {
+        list.items
+            .iter()
+            .filter(|i| document_kind(i) == DocumentKind::EventBus && is_companion(i) == companions)
+            .map(|i| (meta(i, "namespace"), meta(i, "name")))
+            .collect()
+    };
+    let native = buses(false);
+    let companion_only: BTreeSet<_> = buses(true).difference(&native).cloned().collect();
+    let of_companion = |item: &Value| {
+        let ns = meta(item, "namespace");
+        crate::credentials::bus_names(&meta(item, "name"))
+            .into_iter()
+            .any(|bus| companion_only.contains(&(ns.clone(), bus.to_owned())))
+    };
     let mut unreadable = Vec::new();
     for item in list
         .items
         .iter()
-        .filter(|i| document_kind(i) == DocumentKind::Secret)
+        .filter(|i| document_kind(i) == DocumentKind::Secret && !of_companion(i))
     {
         match crate::parse::read_secret(item) {
             Ok(secret) => options.existing_secrets.push(secret),
