@@ -10,4 +10,5 @@ mod krm;
 mod output_dir;
 mod props;
 mod support;
+mod unused;
 mod upstream;
