@@ -1,6 +1,6 @@
 //! No silent drops: a Secret that is read and not used is named in a warning (an error under
 //! `strictInput`) by every front end; the user's own Secrets that the KRM function and Argo CD
-//! pass through are not.
+//! pass through are not. Server-side metadata of an exported bus never reaches the output.
 
 use serde_json::json;
 
@@ -156,4 +156,94 @@ fn argo_cd_warns_only_about_bus_secrets_and_fails_under_strict_input() {
             .contains("Secret team-b/eventbus-default-client is not used")
     );
     assert!(!strict.stderr.contains("NotReused") && !strict.stderr.contains("hunter2"));
+}
+
+/// An exported bus: what the API server and the controller wrote into it.
+const EXPORTED_BUS: &str = "apiVersion: argoproj.io/v1alpha1
+kind: EventBus
+metadata:
+  name: default
+  namespace: argo-events
+  uid: 6f1d2c3e-0000-4000-8000-000000000001
+  resourceVersion: \"99\"
+  ownerReferences:
+    - {apiVersion: v1, kind: ConfigMap, name: owner, uid: 6f1d2c3e-0000-4000-8000-000000000002}
+  annotations:
+    kubectl.kubernetes.io/last-applied-configuration: '{\"kind\":\"EventBus\"}'
+    note: kept
+spec:
+  nats:
+    native:
+      auth: token
+status:
+  conditions: [{type: Deployed, status: 'True'}]
+";
+
+const SERVER_SIDE: [&str; 5] = [
+    "uid:",
+    "resourceVersion:",
+    "ownerReferences:",
+    "last-applied-configuration",
+    "conditions:",
+];
+
+#[test]
+fn the_krm_function_drops_server_side_metadata_from_the_companion() {
+    let input = format!(
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n{}",
+        item(EXPORTED_BUS)
+    );
+    let out = run(&["krm"], Some(&input), &[("EVENTBUS_GEN_SEED", TEST_SEED)]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let list = &eventbus_gen::yaml::load_documents(&out.stdout).unwrap()[0].value;
+    let items = as_text(&list["items"]);
+    for field in SERVER_SIDE {
+        assert!(
+            !items.contains(field),
+            "{field} reached the output: {items}"
+        );
+    }
+    assert!(items.contains("note"), "the user's annotation is kept");
+    let warned = list["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["severity"] == "warning")
+        .filter_map(|r| r["message"].as_str())
+        .filter(|m| m.contains("not carried into the output"))
+        .count();
+    assert_eq!(warned, 1, "{}", out.stdout);
+}
+
+#[test]
+fn an_exported_external_bus_passes_through_without_server_side_metadata() {
+    let exotic = EXPORTED_BUS.replace(
+        "  nats:\n    native:\n      auth: token\n",
+        "  nats:\n    exotic:\n      url: nats://nats.example.com:4222\n      clusterID: stan\n",
+    );
+    let out = run(&["render", "-"], Some(&exotic), &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for field in SERVER_SIDE {
+        assert!(
+            !out.stdout.contains(field),
+            "{field} reached the output: {}",
+            out.stdout
+        );
+    }
+    assert!(out.stdout.contains("note: kept"), "{}", out.stdout);
+    assert!(
+        out.stderr.contains(
+            "bus argo-events/default: not carried into the output, as the API server and the \
+             controllers write them: metadata.uid, metadata.resourceVersion, \
+             metadata.ownerReferences, \
+             metadata.annotations.kubectl.kubernetes.io/last-applied-configuration, status"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+/// The items as JSON text, to look for field names anywhere in them.
+fn as_text(items: &serde_json::Value) -> String {
+    items.to_string()
 }
