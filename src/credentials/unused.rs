@@ -104,7 +104,8 @@ fn find(plans: &[Plan], parsed: &Parsed, options: &RenderOptions) -> Vec<Unused>
                     .filter(|s| holds_token(s))
                     .map(|s| s as *const Secret),
             ),
-            PlanKind::JetStream(_) if found.iter().all(Option::is_some) => {
+            // Both are kept; one without the other is an error of its own that names them.
+            PlanKind::JetStream(_) => {
                 used.extend(found.into_iter().flatten().map(|s| s as *const Secret));
             }
             _ => {}
@@ -179,10 +180,13 @@ fn find(plans: &[Plan], parsed: &Parsed, options: &RenderOptions) -> Vec<Unused>
             (
                 false,
                 format!(
-                    "bus {} is in namespace {}, so its {} is not reused from here; {}",
+                    "bus {} is in namespace {}, so its {} not reused from here; {}",
                     plan.name,
                     plan.namespace,
-                    what(plan),
+                    match what(plan) {
+                        "token" => "token is",
+                        _ => "credentials are",
+                    },
                     instead(plan, options)
                 ),
             )
@@ -328,6 +332,31 @@ mod tests {
             errors
                 .iter()
                 .all(|e| e.document().is_some() && !e.message().contains("tok\""))
+        );
+    }
+
+    #[test]
+    fn a_jetstream_secret_without_its_partner_is_left_to_the_credentials_error() {
+        let text = "apiVersion: argoproj.io/v1alpha1\nkind: EventBus\n\
+                    metadata: {name: default, namespace: ev}\n\
+                    spec: {jetstream: {version: latest}}\n---\n\
+                    apiVersion: v1\nkind: Secret\n\
+                    metadata: {name: eventbus-default-js-server, namespace: ev}\n";
+        let options = RenderOptions::default().strict_input(true);
+        let parsed = crate::pipeline::parse(text, &options).unwrap();
+        let plans = crate::validate::validate(&parsed, &options).unwrap();
+        assert!(check(&plans, &parsed, &options).unwrap().is_empty());
+        // A Secret the JetStream bus does not read names the two it does.
+        let text = text.replace("js-server", "server");
+        let parsed = crate::pipeline::parse(&text, &options).unwrap();
+        let e = check(&plans, &parsed, &options).unwrap_err();
+        assert!(
+            e[0].message().contains(
+                "bus ev/default keeps only eventbus-default-js-server and \
+                 eventbus-default-js-client-auth"
+            ),
+            "{}",
+            e[0].message()
         );
     }
 
