@@ -106,7 +106,11 @@ fn the_krm_function_warns_only_about_bus_secrets() {
         .unwrap()
         .iter()
         .filter(|r| r["severity"] == "warning")
-        .map(|r| r["message"].as_str().unwrap())
+        .map(|r| {
+            // Pointed at the Secret's item.
+            assert_eq!(r["resourceRef"]["name"], "eventbus-default-client", "{r}");
+            r["message"].as_str().unwrap()
+        })
         .collect();
     assert_eq!(warnings, [SAYS]);
     // Both Secrets pass through untouched.
