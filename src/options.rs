@@ -48,7 +48,10 @@ pub struct RenderOptions {
     #[cfg_attr(feature = "schema", schemars(skip))]
     pub seed: Option<Seed>,
     /// Existing Secrets whose credentials are kept (for example exported from a cluster where the
-    /// controller ran). Secret documents in the input are added to these. Never serialized.
+    /// controller ran). Secret documents in the input are added to these. One that looks like a
+    /// bus's (`eventbus-<bus>-...`, or the controller's labels) and that no bus uses gets a
+    /// warning (an error under `strict_input`); others are taken as not meant for a bus. Never
+    /// serialized.
     #[serde(skip)]
     #[cfg_attr(feature = "schema", schemars(skip))]
     pub existing_secrets: Vec<Secret>,
