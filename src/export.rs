@@ -1,8 +1,9 @@
 //! Exports of running buses as input: what `kubectl get eventbus,statefulset,service,configmap,
 //! secret,poddisruptionbudget -o yaml` prints.
 //!
-//! The EventBus documents and the Secrets are read as usual, without the fields the API server
-//! fills in (status, server-side metadata), so none of them reaches the output. The objects the
+//! The EventBus documents and the Secrets are read as usual; the fields the API server fills in
+//! (status, server-side metadata) never reach the output (validation drops those of a bus with
+//! a warning naming them). The objects the
 //! controller made for a bus of the same input (recognised by the controller's labels or by an
 //! owner reference to that EventBus) are set aside, each named in a warning: they are what a
 //! render replaces, not input.
@@ -100,8 +101,8 @@ fn namespace_and_name(value: &Value) -> (String, String) {
     (meta("namespace"), meta("name"))
 }
 
-/// Sifts the documents of an input: EventBus and Secret documents lose their server-side
-/// fields, and objects the controller made for a bus of the same input are left out with a
+/// Sifts the documents of an input: Secret documents lose their server-side fields, and
+/// objects the controller made for a bus of the same input are left out with a
 /// warning naming them. Everything else is kept as it is.
 pub(crate) fn sift<'a>(docs: Vec<Cow<'a, Document>>) -> (Vec<Cow<'a, Document>>, Vec<Warning>) {
     let buses: Vec<(String, String)> = docs
@@ -134,7 +135,10 @@ pub(crate) fn sift<'a>(docs: Vec<Cow<'a, Document>>) -> (Vec<Cow<'a, Document>>,
             });
             continue;
         }
-        if (k == spec::KIND || k == "Secret") && has_server_fields(&doc.value) {
+        // An EventBus keeps its server-side fields here: validation drops them with a warning
+        // that names them (nothing is dropped without a word). A Secret is only read for its
+        // data, so nothing of its metadata can reach the output.
+        if k == "Secret" && has_server_fields(&doc.value) {
             let mut owned = doc.into_owned();
             strip_server_fields(&mut owned.value);
             kept.push(Cow::Owned(owned));

@@ -22,6 +22,9 @@ pub struct RenderOptions {
     /// Drop fields that are not part of the `EventBus` resource with a warning, as the
     /// controller does, instead of rejecting them. Default: false.
     pub allow_unknown_fields: bool,
+    /// Fail instead of warning when the input holds something that is read and not used: a
+    /// Secret that no bus keeps its credentials from. Default: false.
+    pub strict_input: bool,
     /// Render a `PodDisruptionBudget` (`maxUnavailable: 1`) for each native bus. Default: true.
     pub pod_disruption_budget: bool,
     /// Run the Prometheus exporter sidecar (`metrics` container). Default: true.
@@ -45,7 +48,10 @@ pub struct RenderOptions {
     #[cfg_attr(feature = "schema", schemars(skip))]
     pub seed: Option<Seed>,
     /// Existing Secrets whose credentials are kept (for example exported from a cluster where the
-    /// controller ran). Secret documents in the input are added to these. Never serialized.
+    /// controller ran). Secret documents in the input are added to these. One that looks like a
+    /// bus's (`eventbus-<bus>-...`, or the controller's labels) and that no bus uses gets a
+    /// warning (an error under `strict_input`); others are taken as not meant for a bus. Never
+    /// serialized.
     #[serde(skip)]
     #[cfg_attr(feature = "schema", schemars(skip))]
     pub existing_secrets: Vec<Secret>,
@@ -90,6 +96,7 @@ impl Default for RenderOptions {
         RenderOptions {
             namespace: None,
             allow_unknown_fields: false,
+            strict_input: false,
             pod_disruption_budget: true,
             metrics: true,
             companion: true,
@@ -127,6 +134,13 @@ impl RenderOptions {
     #[must_use]
     pub fn security_profile(mut self, profile: SecurityProfile) -> Self {
         self.security_profile = profile;
+        self
+    }
+
+    /// Turns what is read and not used (a Secret no bus keeps) from warnings into errors.
+    #[must_use]
+    pub fn strict_input(mut self, strict: bool) -> Self {
+        self.strict_input = strict;
         self
     }
 

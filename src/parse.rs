@@ -20,6 +20,20 @@ pub struct Parsed {
     pub secrets: Vec<Secret>,
     /// Fields dropped under `allow_unknown_fields`, and similar notes.
     pub warnings: Vec<Warning>,
+    /// Where each of `secrets` is in the input, in the same order.
+    pub(crate) secret_origins: Vec<SecretOrigin>,
+    /// Whether the front end passes the documents it does not render through (the KRM function,
+    /// Argo CD): a Secret that does not look like a bus's is then its user's, not an input.
+    pub(crate) passes_through: bool,
+}
+
+/// Where a Secret document is in the input.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct SecretOrigin {
+    /// 0-based index of the document.
+    pub document: usize,
+    /// Position of its `metadata.name`, or of the document.
+    pub location: Option<Location>,
 }
 
 /// One `EventBus` document and where its fields are in the input.
@@ -116,7 +130,10 @@ pub(crate) fn read_documents(
     options: &RenderOptions,
     skip_others: bool,
 ) -> Read {
-    let mut parsed = Parsed::default();
+    let mut parsed = Parsed {
+        passes_through: skip_others,
+        ..Parsed::default()
+    };
     let mut unread = Vec::new();
     // A `kind: List` stands for its items.
     let docs: Vec<std::borrow::Cow<'_, Document>> = docs
@@ -139,7 +156,13 @@ pub(crate) fn read_documents(
                 Err(u) => unread.push(u),
             },
             DocumentKind::Secret => match read_secret(&doc.value) {
-                Ok(s) => parsed.secrets.push(s),
+                Ok(s) => {
+                    parsed.secrets.push(s);
+                    parsed.secret_origins.push(SecretOrigin {
+                        document: doc.index,
+                        location: doc.locate("metadata.name"),
+                    });
+                }
                 Err(e) => {
                     let at = doc.locate(&e.path);
                     unread.push(Unread {

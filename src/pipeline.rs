@@ -100,6 +100,7 @@ pub fn render_each(
     let credentials = resolve_credentials(plans, parsed, options, rng)?;
     let rendered = render::render_resolved_each(plans, &credentials, sink)?;
     let mut warnings = parsed.warnings.clone();
+    warnings.extend(credentials.unused().iter().cloned());
     warnings.extend(rendered);
     render::sort_warnings(&mut warnings);
     Ok(warnings)

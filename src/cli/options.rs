@@ -66,6 +66,9 @@ pub struct OptionArgs {
     /// EVENTBUS_GEN_SEED is used when this is not given.
     #[arg(long, value_name = "PATH")]
     seed_file: Option<PathBuf>,
+    /// Fail when a Secret of the input is not used by any bus, instead of warning.
+    #[arg(long)]
+    strict_input: bool,
     /// Draw random tokens when no seed and no existing Secret gives one; every render then
     /// changes them.
     #[arg(long)]
@@ -100,6 +103,7 @@ impl OptionArgs {
                 "allowUnknownFields",
                 "true",
             ),
+            (self.strict_input, "--strict-input", "strictInput", "true"),
             (self.no_pdb, "--no-pdb", "podDisruptionBudget", "false"),
             (self.no_metrics, "--no-metrics", "metrics", "false"),
             (self.no_companion, "--no-companion", "companion", "false"),
@@ -264,6 +268,7 @@ mod tests {
             "--no-metrics",
             "--no-companion",
             "--allow-unknown-fields",
+            "--strict-input",
             "--random-tokens",
             "--image-nats=n:1",
             "--image-nats-streaming=s:1",
@@ -279,6 +284,7 @@ mod tests {
         let want: RenderOptions = serde_json::from_value(serde_json::json!({
             "namespace": "ev", "podDisruptionBudget": false, "metrics": false,
             "companion": false, "allowUnknownFields": true, "randomTokens": true,
+            "strictInput": true,
             "images": {"nats": "n:1", "natsStreaming": "s:1", "stanMetricsExporter": "e:1",
                        "jetstreamMetricsExporter": "j:1", "configReloader": "r:1"},
             "certificateValidity": {"notBefore": "2030-01-01T00:00:00Z",

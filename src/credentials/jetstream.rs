@@ -14,7 +14,7 @@ use super::{JetStreamSecrets, NewSource, Wording, find_secret};
 use crate::certs::{self, Issued, Role, Window};
 use crate::error::{Credential, Error, ErrorKind, Warning};
 use crate::names::{self, JetStreamNames};
-use crate::options::{RenderOptions, Seed};
+use crate::options::{CertificateValidity, RenderOptions, Seed};
 use crate::plan::{JetStreamPlan, Plan};
 use crate::templates;
 
@@ -52,7 +52,28 @@ pub(super) fn secrets(
         &n.client_secret(),
     );
     match (server, client) {
-        (Some(s), Some(c)) => return kept(n, s, c),
+        (Some(s), Some(c)) => {
+            // The kept certificates keep their own window; a window set in the options would
+            // otherwise be dropped without a word. (A seed is not reported: it is the standing
+            // configuration of a pipeline, and nothing of the output depends on it here.)
+            if options.certificate_validity != CertificateValidity::default() {
+                warnings.push(Warning {
+                    path: PATH.to_owned(),
+                    message: format!(
+                        "bus {}/{}: its existing Secrets {} and {} are kept with their \
+                         certificates, whose validity wins; the certificateValidity option is \
+                         not applied to them",
+                        plan.namespace,
+                        plan.name,
+                        n.server_secret(),
+                        n.client_secret()
+                    ),
+                    location: None,
+                    document: Some(plan.document),
+                });
+            }
+            return kept(n, s, c);
+        }
         (Some(_), None) | (None, Some(_)) => {
             let (have, missing) = if server.is_some() {
                 (n.server_secret(), n.client_secret())
@@ -430,11 +451,26 @@ mod tests {
                 .iter()
                 .cloned()
                 .fold(o, RenderOptions::existing_secret);
-            assert_eq!(
-                render("    version: latest\n", &o).to_yaml().unwrap(),
-                first.to_yaml().unwrap()
-            );
+            let again = render("    version: latest\n", &o);
+            assert_eq!(again.to_yaml().unwrap(), first.to_yaml().unwrap());
+            assert!(again.warnings.is_empty(), "{:?}", again.warnings);
         }
+        // A certificate window in the options: the kept certificates win, with a warning.
+        let o = secrets.iter().cloned().fold(
+            RenderOptions::default().certificate_validity(CertificateValidity {
+                not_before: "2030-01-01T00:00:00Z".to_owned(),
+                not_after: "2040-01-01T00:00:00Z".to_owned(),
+            }),
+            RenderOptions::existing_secret,
+        );
+        let again = render("    version: latest\n", &o);
+        assert_eq!(again.to_yaml().unwrap(), first.to_yaml().unwrap());
+        let warned: Vec<_> = again.warnings.iter().map(|w| w.message.as_str()).collect();
+        assert_eq!(warned.len(), 1, "{warned:?}");
+        assert!(
+            warned[0].contains("certificateValidity option is not applied"),
+            "{warned:?}"
+        );
         // Only one of the pair: an error that names both, and no secret value.
         let o = RenderOptions::default().existing_secret(secrets[0].clone());
         let e = render_str(&bus("    version: latest\n"), &o).unwrap_err();

@@ -7,6 +7,9 @@
 
 mod jetstream;
 mod stan;
+mod unused;
+
+pub(crate) use unused::bus_names;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -227,12 +230,19 @@ impl fmt::Debug for JetStreamSecrets {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Credentials {
     buses: Vec<(BusCredentials, Vec<Warning>)>,
+    /// The Secrets of the input that no bus uses.
+    unused: Vec<Warning>,
 }
 
 impl Credentials {
     /// The credentials of the plan at `index` (in the order of the plans resolved).
     pub fn bus(&self, index: usize) -> Option<&BusCredentials> {
         self.buses.get(index).map(|(c, _)| c)
+    }
+
+    /// The warnings about the Secrets of the input that no bus uses.
+    pub(crate) fn unused(&self) -> &[Warning] {
+        &self.unused
     }
 
     /// The warnings about the credentials of the plan at `index`.
@@ -246,6 +256,7 @@ impl FromIterator<BusCredentials> for Credentials {
     fn from_iter<I: IntoIterator<Item = BusCredentials>>(iter: I) -> Self {
         Credentials {
             buses: iter.into_iter().map(|c| (c, Vec::new())).collect(),
+            unused: Vec::new(),
         }
     }
 }
@@ -253,7 +264,8 @@ impl FromIterator<BusCredentials> for Credentials {
 /// Resolves the credentials of every plan: kept from the existing Secrets (those of `parsed`,
 /// then [`RenderOptions::existing_secrets`]), else derived from [`RenderOptions::seed`], else,
 /// when [`RenderOptions::random_tokens`] allows it, drawn from `rng`. Without `rng`, a bus that
-/// would need random credentials is an error.
+/// would need random credentials is an error. A Secret that no bus uses gets a warning, or with
+/// [`RenderOptions::strict_input`] an error.
 ///
 /// Every bus is resolved; all errors come back together, each located in its document.
 pub fn resolve(
@@ -295,8 +307,15 @@ pub fn resolve(
             }
         }
     }
+    let unused = match unused::check(plans, parsed, options) {
+        Ok(warnings) => warnings,
+        Err(e) => {
+            errors.extend(e);
+            Vec::new()
+        }
+    };
     if errors.is_empty() {
-        Ok(Credentials { buses })
+        Ok(Credentials { buses, unused })
     } else {
         Err(Errors(errors))
     }

@@ -11,6 +11,7 @@
 mod jetstream;
 mod options;
 mod pod;
+mod server_side;
 mod stan;
 mod upstream;
 
@@ -70,10 +71,21 @@ pub(crate) fn validate_bus(
     options: &RenderOptions,
     window: Option<Window>,
 ) -> Result<Plan, Vec<Error>> {
-    let bus = &parsed.bus;
+    let (clean, server_side) = server_side::strip(&parsed.bus);
+    let bus = &clean;
     let mut c = Checker::new(Some(parsed));
     upstream::check(&mut c, bus);
     let (name, namespace) = metadata(&mut c, bus, options);
+    if !server_side.is_empty() {
+        c.warn(
+            "metadata",
+            format!(
+                "bus {namespace}/{name}: not carried into the output, as the API server and the \
+                 controllers write them: {}",
+                server_side.join(", ")
+            ),
+        );
+    }
     let kind = plan_kind(&mut c, bus, options, window);
     let warnings = c.finish()?;
     let Some(kind) = kind else {
@@ -164,11 +176,9 @@ fn plan_kind(
     } else if let Some(js) = &spec.jetstream {
         jetstream::plan(c, js, options, window).map(|js| PlanKind::JetStream(Box::new(js)))
     } else {
-        // Only a pass-through bus needs the spec itself; status is never rendered.
-        Some(PlanKind::External(Box::new(EventBus {
-            status: None,
-            ..bus.clone()
-        })))
+        // Only a pass-through bus needs the spec itself; `bus` holds no status nor other
+        // server-side metadata (see `server_side`).
+        Some(PlanKind::External(Box::new(bus.clone())))
     }
 }
 

@@ -33,7 +33,7 @@ pub(crate) fn checkout(source: &str) -> App {
 }
 
 /// An application folder holding `files` (path, content).
-fn app_with(files: &[(&str, &str)]) -> App {
+pub(crate) fn app_with(files: &[(&str, &str)]) -> App {
     let repo = TempDir::new("repo");
     let dir = repo.path().join(SOURCE_PATH);
     fs::create_dir_all(&dir).unwrap();

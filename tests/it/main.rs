@@ -8,6 +8,7 @@ mod frontends;
 mod golden;
 mod jetstream;
 mod krm;
+mod no_silent_drops;
 mod output_dir;
 mod props;
 mod support;

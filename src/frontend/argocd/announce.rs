@@ -96,6 +96,11 @@ fn describe(name: &str) -> Option<(&'static str, &'static str)> {
             "Allow unknown fields",
             "Drop fields the EventBus resource does not have, with a warning, instead of failing.",
         ),
+        "strictInput" => (
+            "Strict input",
+            "Fail instead of warning when a Secret that looks like a bus's is not used by any \
+             bus (another namespace, no such bus, auth: none).",
+        ),
         "podDisruptionBudget" => (
             "PodDisruptionBudget",
             "Render a PodDisruptionBudget for each native bus.",

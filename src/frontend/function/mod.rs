@@ -200,14 +200,43 @@ fn process<'a>(list: &'a ResourceList, env: &Environment) -> Result<Done<'a>, Ve
         .map_err(|m| vec![source.result(ResultItem::error(m), "seedFile")])?;
     // Secret items are read as the command line reads Secret documents: one that does not
     // parse is an error result, not a Secret silently left out (and then replaced).
+    // The Secrets a companion wrote earlier belong to a bus that is not rendered now (the
+    // companion replaced it): they pass through and are not read, so that they are not reported
+    // as unused.
+    let meta = |item: &Value, key: &str| -> String {
+        item.get("metadata")
+            .and_then(|m| m.get(key))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let buses = |companions: bool| -> BTreeSet<(String, String)> {
+        list.items
+            .iter()
+            .filter(|i| document_kind(i) == DocumentKind::EventBus && is_companion(i) == companions)
+            .map(|i| (meta(i, "namespace"), meta(i, "name")))
+            .collect()
+    };
+    let native = buses(false);
+    let companion_only: BTreeSet<_> = buses(true).difference(&native).cloned().collect();
+    let of_companion = |item: &Value| {
+        let ns = meta(item, "namespace");
+        crate::credentials::bus_names(&meta(item, "name"))
+            .into_iter()
+            .any(|bus| companion_only.contains(&(ns.clone(), bus.to_owned())))
+    };
+    // The Secrets read go to the pipeline as documents of their own, so that what it says about
+    // one (not used, say) points at its item.
     let mut unreadable = Vec::new();
-    for item in list
-        .items
-        .iter()
-        .filter(|i| document_kind(i) == DocumentKind::Secret)
-    {
+    let mut secrets = BTreeSet::new();
+    for (index, item) in list.items.iter().enumerate() {
+        if document_kind(item) != DocumentKind::Secret || of_companion(item) {
+            continue;
+        }
         match crate::parse::read_secret(item) {
-            Ok(secret) => options.existing_secrets.push(secret),
+            Ok(_) => {
+                secrets.insert(index);
+            }
             Err(e) => unreadable.push(ResultItem::error(e.message).for_item(item).at_field(e.path)),
         }
     }
@@ -228,17 +257,21 @@ fn process<'a>(list: &'a ResourceList, env: &Environment) -> Result<Done<'a>, Ve
     let mut docs = Vec::new();
     let mut dropped = BTreeSet::new();
     for (index, item) in list.items.iter().enumerate() {
+        if secrets.contains(&index) {
+            docs.push(item_document(item, index));
+            continue;
+        }
         if document_kind(item) != DocumentKind::EventBus {
             continue;
         }
         if generator && fc.is_some_and(|c| is_config_copy(item, c)) {
             dropped.insert(index);
         } else if !is_companion(item) && !is_exotic(item) {
-            docs.push(bus_document(item, index));
+            docs.push(item_document(item, index));
         }
     }
     if let Some(c) = fc.filter(|_| generator) {
-        docs.push(bus_document(c, config_index));
+        docs.push(item_document(c, config_index));
     }
 
     let to_results = |errors: crate::Errors| {
@@ -292,9 +325,9 @@ fn read_seed(options: &RenderOptions, env: &Environment) -> Result<Option<Seed>,
     )
 }
 
-/// The bus as the library reads it: orchestrator annotations and our options annotation
-/// removed, so they never reach the rendered objects.
-fn bus_document(item: &Value, index: usize) -> Document {
+/// A bus (or a Secret) as the library reads it: orchestrator annotations and our options
+/// annotation removed, so they never reach the rendered objects.
+fn item_document(item: &Value, index: usize) -> Document {
     let mut value = item.clone();
     let keys: Vec<String> = krm::annotations_of(item)
         .map(|a| {

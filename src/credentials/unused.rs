@@ -1,0 +1,371 @@
+//! Secrets that are read and not used: each gets a warning that names it and says why (or, with
+//! [`RenderOptions::strict_input`], an error), so that no input is dropped without a word.
+//!
+//! A front end that passes through what it does not render (the KRM function, Argo CD) hands in
+//! every Secret of its input; there only the Secrets that look like a bus's count (named
+//! `eventbus-<bus>-...` or labelled by the controller), and only when the render does not
+//! replace them with its own.
+
+use k8s_openapi::api::core::v1::Secret;
+
+use super::find_secret;
+use super::stan::STRATEGY_ANNOTATION;
+use crate::error::{Error, ErrorKind, Location, Warning};
+use crate::names::{CONTROLLER_NAME, JetStreamNames, LABEL_CONTROLLER, StanNames};
+use crate::options::RenderOptions;
+use crate::parse::Parsed;
+use crate::plan::{Plan, PlanKind, StanAuth};
+
+/// The bus names a Secret name can belong to, by the controller's naming
+/// (`eventbus-x-js-server` may be bus `x`'s JetStream Secret or bus `x-js`'s server Secret).
+pub(crate) fn bus_names(secret: &str) -> Vec<&str> {
+    let Some(rest) = secret.strip_prefix("eventbus-") else {
+        return Vec::new();
+    };
+    ["-js-client-auth", "-js-server", "-server", "-client"]
+        .iter()
+        .filter_map(|suffix| rest.strip_suffix(suffix))
+        .filter(|bus| !bus.is_empty())
+        .collect()
+}
+
+/// The Secrets a plan reads its credentials from (and renders).
+fn reads(plan: &Plan) -> Vec<String> {
+    match &plan.kind {
+        PlanKind::Stan(_) => {
+            let n = StanNames::new(&plan.name);
+            vec![n.server_secret(), n.client_secret()]
+        }
+        PlanKind::JetStream(_) => {
+            let n = JetStreamNames::new(&plan.name);
+            vec![n.server_secret(), n.client_secret()]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// What a plan's credentials are called in a message.
+fn what(plan: &Plan) -> &'static str {
+    match &plan.kind {
+        PlanKind::JetStream(_) => "credentials",
+        _ => "token",
+    }
+}
+
+/// Where the bus's new credentials come from instead.
+fn instead(plan: &Plan, options: &RenderOptions) -> String {
+    let what = what(plan);
+    if options.seed.is_some() {
+        format!("the bus gets a new {what} derived from the seed")
+    } else if options.random_tokens {
+        format!("the bus gets a new random {what}")
+    } else {
+        format!("the bus needs a new {what}")
+    }
+}
+
+/// Whether the annotation lets a NATS Streaming token be kept (the controller's `strategy`).
+fn holds_token(secret: &Secret) -> bool {
+    secret
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(STRATEGY_ANNOTATION))
+        .is_none_or(|s| s == "token")
+}
+
+/// One Secret that no bus keeps its credentials from: what to say, and where.
+struct Unused {
+    message: String,
+    document: Option<usize>,
+    location: Option<Location>,
+}
+
+/// Every Secret of the input and the options that no plan keeps, each with a message naming it.
+fn find(plans: &[Plan], parsed: &Parsed, options: &RenderOptions) -> Vec<Unused> {
+    let secrets: Vec<&Secret> = parsed
+        .secrets
+        .iter()
+        .chain(options.existing_secrets.iter())
+        .collect();
+    let default_ns = options.namespace.as_deref();
+    // The Secrets whose credentials a bus keeps.
+    let mut used: Vec<*const Secret> = Vec::new();
+    for plan in plans {
+        let found: Vec<Option<&Secret>> = reads(plan)
+            .iter()
+            .map(|name| find_secret(&secrets, default_ns, &plan.namespace, name))
+            .collect();
+        match &plan.kind {
+            PlanKind::Stan(stan) if stan.auth == StanAuth::Token => used.extend(
+                found
+                    .into_iter()
+                    .flatten()
+                    .filter(|s| holds_token(s))
+                    .map(|s| s as *const Secret),
+            ),
+            // Both are kept; one without the other is an error of its own that names them.
+            PlanKind::JetStream(_) => {
+                used.extend(found.into_iter().flatten().map(|s| s as *const Secret));
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for (i, secret) in secrets.iter().enumerate() {
+        if used.contains(&(*secret as *const Secret)) {
+            continue;
+        }
+        let origin = parsed.secret_origins.get(i);
+        let passes_through = origin.is_none() || parsed.passes_through;
+        let name = secret.metadata.name.as_deref().unwrap_or_default();
+        let ns = secret
+            .metadata
+            .namespace
+            .as_deref()
+            .filter(|ns| !ns.is_empty())
+            .or(default_ns);
+        let labelled = secret
+            .metadata
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(LABEL_CONTROLLER))
+            .is_some_and(|v| v == CONTROLLER_NAME);
+        let candidates = bus_names(name);
+        let here = |p: &Plan| ns.is_none_or(|ns| ns == p.namespace);
+        let reading: Vec<&Plan> = plans
+            .iter()
+            .filter(|p| reads(p).iter().any(|r| r == name))
+            .collect();
+        // A bus in the Secret's namespace that reads it, but keeps nothing of it: the render
+        // writes a Secret of that name in its place.
+        let (replaced, reason) = if let Some(plan) = reading.iter().copied().find(|p| here(p)) {
+            let reason = match &plan.kind {
+                PlanKind::Stan(stan) if stan.auth == StanAuth::None => format!(
+                    "bus {}/{} has auth: none and keeps no token",
+                    plan.namespace, plan.name
+                ),
+                PlanKind::Stan(_) if !holds_token(secret) => format!(
+                    "it is annotated {STRATEGY_ANNOTATION}: {}, so it holds no token to keep; {}",
+                    secret
+                        .metadata
+                        .annotations
+                        .as_ref()
+                        .and_then(|a| a.get(STRATEGY_ANNOTATION))
+                        .map_or("", String::as_str),
+                    instead(plan, options)
+                ),
+                _ => "an earlier Secret of the same name and namespace is kept".to_owned(),
+            };
+            (true, reason)
+        } else if let Some(plan) = plans
+            .iter()
+            .filter(|p| here(p))
+            .find(|p| candidates.contains(&p.name.as_str()))
+        {
+            let reason = match &plan.kind {
+                PlanKind::Stan(_) | PlanKind::JetStream(_) => format!(
+                    "bus {}/{} keeps only {}",
+                    plan.namespace,
+                    plan.name,
+                    reads(plan).join(" and ")
+                ),
+                _ => format!(
+                    "bus {}/{} is an external bus, without Secrets of its own",
+                    plan.namespace, plan.name
+                ),
+            };
+            (false, reason)
+        } else if let Some(plan) = reading.first() {
+            (
+                false,
+                format!(
+                    "bus {} is in namespace {}, so its {} not reused from here; {}",
+                    plan.name,
+                    plan.namespace,
+                    match what(plan) {
+                        "token" => "token is",
+                        _ => "credentials are",
+                    },
+                    instead(plan, options)
+                ),
+            )
+        } else if let Some(bus) = candidates.first() {
+            (
+                false,
+                match ns {
+                    Some(ns) => format!("the input has no bus {bus} in namespace {ns}"),
+                    None => format!("the input has no bus {bus}"),
+                },
+            )
+        } else {
+            (
+                false,
+                "it is not a Secret of a bus (only eventbus-<bus>-server, -client, -js-server \
+                 and -js-client-auth are read)"
+                    .to_owned(),
+            )
+        };
+        if passes_through && (replaced || (candidates.is_empty() && !labelled)) {
+            continue;
+        }
+        let shown = match secret.metadata.namespace.as_deref() {
+            Some(ns) if !ns.is_empty() => format!("{ns}/{name}"),
+            _ => name.to_owned(),
+        };
+        out.push(Unused {
+            message: format!("Secret {shown} is not used: {reason}"),
+            document: origin.map(|o| o.document),
+            location: origin.and_then(|o| o.location),
+        });
+    }
+    out
+}
+
+/// The warnings about the Secrets that no bus uses, or with [`RenderOptions::strict_input`]
+/// the errors.
+pub(crate) fn check(
+    plans: &[Plan],
+    parsed: &Parsed,
+    options: &RenderOptions,
+) -> Result<Vec<Warning>, Vec<Error>> {
+    let unused = find(plans, parsed, options);
+    if options.strict_input && !unused.is_empty() {
+        return Err(unused
+            .into_iter()
+            .map(|u| {
+                let e = Error::new(
+                    ErrorKind::Invalid,
+                    "",
+                    format!("{} (strict input: every Secret must be used)", u.message),
+                )
+                .at(u.location);
+                match u.document {
+                    Some(d) => e.in_document(d),
+                    None => e,
+                }
+            })
+            .collect());
+    }
+    Ok(unused
+        .into_iter()
+        .map(|u| Warning {
+            path: String::new(),
+            message: u.message,
+            location: u.location,
+            document: u.document,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::options::Seed;
+
+    fn secret(ns: &str, name: &str, strategy: Option<&str>) -> String {
+        let annotations = strategy.map_or(String::new(), |s| {
+            format!(", annotations: {{strategy: {s}}}")
+        });
+        format!(
+            "---\napiVersion: v1\nkind: Secret\nmetadata: {{name: {name}, namespace: {ns}{annotations}}}\n\
+             stringData: {{auth: \"authorization_token: tok\", client-auth: \"token: tok\"}}\n"
+        )
+    }
+
+    fn bus(ns: &str, name: &str, auth: &str) -> String {
+        format!(
+            "---\napiVersion: argoproj.io/v1alpha1\nkind: EventBus\nmetadata: {{name: {name}, namespace: {ns}}}\n\
+             spec: {{nats: {{native: {{auth: {auth}}}}}}}\n"
+        )
+    }
+
+    fn messages(text: &str, options: &RenderOptions, through: bool) -> Vec<String> {
+        let mut parsed = crate::pipeline::parse(text, options).unwrap();
+        parsed.passes_through = through;
+        let plans = crate::validate::validate(&parsed, options).unwrap();
+        check(&plans, &parsed, options)
+            .unwrap()
+            .into_iter()
+            .map(|w| w.message)
+            .collect()
+    }
+
+    #[test]
+    fn names_each_unused_secret_and_why() {
+        let options = RenderOptions::default().seed(Seed::new("0123456789abcdef-seed").unwrap());
+        let text = [
+            bus("ev", "default", "token"),
+            bus("ev", "open", "none"),
+            secret("ev", "eventbus-default-server", None),
+            secret("other", "eventbus-default-client", None),
+            secret("ev", "eventbus-gone-server", None),
+            secret("ev", "eventbus-open-server", Some("none")),
+            secret("ev", "webhook", None),
+        ]
+        .concat();
+        assert_eq!(
+            messages(&text, &options, false),
+            [
+                "Secret other/eventbus-default-client is not used: bus default is in namespace \
+                 ev, so its token is not reused from here; the bus gets a new token derived \
+                 from the seed",
+                "Secret ev/eventbus-gone-server is not used: the input has no bus gone in \
+                 namespace ev",
+                "Secret ev/eventbus-open-server is not used: bus ev/open has auth: none and \
+                 keeps no token",
+                "Secret ev/webhook is not used: it is not a Secret of a bus (only \
+                 eventbus-<bus>-server, -client, -js-server and -js-client-auth are read)",
+            ]
+        );
+        // Passed through by a front end: the user's own Secret and the one the render replaces
+        // are not reported.
+        assert_eq!(messages(&text, &options, true).len(), 2);
+        // Strict: errors instead.
+        let mut parsed = crate::pipeline::parse(&text, &options).unwrap();
+        parsed.passes_through = false;
+        let strict = options.clone().strict_input(true);
+        let plans = crate::validate::validate(&parsed, &strict).unwrap();
+        let errors = check(&plans, &parsed, &strict).unwrap_err();
+        assert_eq!(errors.len(), 4);
+        assert!(
+            errors
+                .iter()
+                .all(|e| e.document().is_some() && !e.message().contains("tok\""))
+        );
+    }
+
+    #[test]
+    fn a_jetstream_secret_without_its_partner_is_left_to_the_credentials_error() {
+        let text = "apiVersion: argoproj.io/v1alpha1\nkind: EventBus\n\
+                    metadata: {name: default, namespace: ev}\n\
+                    spec: {jetstream: {version: latest}}\n---\n\
+                    apiVersion: v1\nkind: Secret\n\
+                    metadata: {name: eventbus-default-js-server, namespace: ev}\n";
+        let options = RenderOptions::default().strict_input(true);
+        let parsed = crate::pipeline::parse(text, &options).unwrap();
+        let plans = crate::validate::validate(&parsed, &options).unwrap();
+        assert!(check(&plans, &parsed, &options).unwrap().is_empty());
+        // A Secret the JetStream bus does not read names the two it does.
+        let text = text.replace("js-server", "server");
+        let parsed = crate::pipeline::parse(&text, &options).unwrap();
+        let e = check(&plans, &parsed, &options).unwrap_err();
+        assert!(
+            e[0].message().contains(
+                "bus ev/default keeps only eventbus-default-js-server and \
+                 eventbus-default-js-client-auth"
+            ),
+            "{}",
+            e[0].message()
+        );
+    }
+
+    #[test]
+    fn secret_names_give_their_possible_buses() {
+        assert_eq!(bus_names("eventbus-x-js-server"), ["x", "x-js"]);
+        assert_eq!(bus_names("eventbus-x-js-client-auth"), ["x"]);
+        assert_eq!(bus_names("eventbus-x-client"), ["x"]);
+        assert!(bus_names("webhook").is_empty());
+        assert!(bus_names("eventbus--server").is_empty());
+    }
+}
