@@ -370,6 +370,8 @@ def http_json(ip, path):
 
 async def client_main(info_path):
     import nats
+    import nats.errors
+    import nats.js.errors
     import yaml
     with open(info_path) as f:
         info = json.load(f)
@@ -496,11 +498,19 @@ async def client_main(info_path):
         for i in range(n):
             await js.publish("default.es.after", f"a{i}".encode(),
                              headers={"Nats-Msg-Id": f"a{i}"}, timeout=10)
+        # The consumer elects its own leader after the kill; until it has one, a fetch answers
+        # "service unavailable" or times out. Retry within a bounded time, as clients do.
         more = []
+        deadline = time.monotonic() + 60
         while len(more) < n:
-            for m in await sub.fetch(n - len(more), timeout=10):
-                await m.ack()
-                more.append(m)
+            try:
+                for m in await sub.fetch(n - len(more), timeout=10):
+                    await m.ack()
+                    more.append(m)
+            except (nats.js.errors.ServiceUnavailableError, nats.errors.TimeoutError) as e:
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"no messages after the leader was killed: {e!r}")
+                await asyncio.sleep(1)
         si3 = await js.stream_info("default")
         if si3.state.messages != 2 * n and cfg.max_msgs >= 2 * n:
             raise SystemExit(f"stream holds {si3.state.messages}, want {2 * n}")
