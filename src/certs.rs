@@ -60,7 +60,10 @@ impl Window {
     pub(crate) fn parse(not_before: &str, not_after: &str) -> Result<Window, String> {
         let parse = |s: &str| {
             DateTime::from_str(s).map_err(|_| {
-                format!("\"{s}\" is not a UTC time of the form 2025-01-01T00:00:00Z (years 1970 to 9999)")
+                format!(
+                    "{} is not a UTC time of the form 2025-01-01T00:00:00Z (years 1970 to 9999)",
+                    crate::error::quote(s)
+                )
             })
         };
         let w = Window {

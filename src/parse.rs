@@ -218,7 +218,11 @@ fn parse_bus(doc: &Document, options: &RenderOptions) -> Result<(ParsedBus, Vec<
             Error::new(
                 ErrorKind::Invalid,
                 "apiVersion",
-                format!("\"{v}\" is not served for EventBus; use {}", spec::API_VERSION),
+                format!(
+                    "{} is not served for EventBus; use {}",
+                    crate::error::quote(v),
+                    spec::API_VERSION
+                ),
             )
             .at(at("apiVersion")),
         ),
@@ -410,7 +414,13 @@ fn type_message(raw: &str) -> String {
     let Some((found, expected)) = rest.split_once(", expected ") else {
         return raw.to_owned();
     };
-    let found_clean = found.replace('`', "");
+    let found_clean = match found
+        .strip_prefix("string \"")
+        .and_then(|s| s.strip_suffix('"'))
+    {
+        Some(s) => format!("string {}", crate::error::quote(s)),
+        None => found.replace('`', ""),
+    };
     let mut message = format!("expected {expected}, found {found_clean}");
     let numeric = found.starts_with("integer") || found.starts_with("floating point");
     if expected.contains("string") && (numeric || found.starts_with("boolean")) {

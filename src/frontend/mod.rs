@@ -8,6 +8,7 @@
 pub mod advice;
 pub mod argocd;
 pub mod function;
+pub mod input;
 pub mod options;
 pub mod seed;
 

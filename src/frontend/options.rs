@@ -364,8 +364,8 @@ fn convert(raw: &Raw, shape: &Value) -> Result<Option<Value>, String> {
                 "true" | "yes" | "on" => Ok(Some(Value::Bool(true))),
                 "false" | "no" | "off" => Ok(Some(Value::Bool(false))),
                 _ => Err(format!(
-                    "expected true or false, found \"{}\"",
-                    printable(s)
+                    "expected true or false, found {}",
+                    crate::error::quote(s)
                 )),
             },
             Value::Object(_) => match yaml_value(s) {
@@ -499,15 +499,6 @@ fn distance(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
-}
-
-/// A value for a message: at most 60 characters, control characters escaped.
-fn printable(s: &str) -> String {
-    let mut out: String = s.chars().take(60).flat_map(char::escape_debug).collect();
-    if s.chars().count() > 60 {
-        out.push('…');
-    }
-    out
 }
 
 /// A sample raw value for every key of [`RenderOptions`], and the value it must set in the

@@ -59,7 +59,10 @@ pub(super) fn plan(
         Some(other) => {
             c.invalid(
                 &format!("{P}.auth"),
-                format!("\"{other}\" is not allowed; use one of: none, token"),
+                format!(
+                    "{} is not allowed; use one of: none, token",
+                    crate::error::quote(other)
+                ),
             );
             StanAuth::None
         }

@@ -86,11 +86,15 @@ pub(super) fn load_files(dir: &Path, files: &[String]) -> Result<Vec<Input>, Fai
     let mut problems = Vec::new();
     let mut offset = 0;
     for name in files {
-        let text = std::fs::read(dir.join(name))
-            .map_err(|e| Failure::setup(vec![format!("cannot read {name}: {e}")]))?;
-        let Ok(text) = String::from_utf8(text) else {
-            problems.push(format!("{name}: error: not UTF-8 text"));
-            continue;
+        let text = match crate::frontend::input::read_file(&dir.join(name)) {
+            Ok(text) => text,
+            Err(crate::frontend::input::ReadError::Io(e)) => {
+                return Err(Failure::setup(vec![format!("cannot read {name}: {e}")]));
+            }
+            Err(e) => {
+                problems.push(format!("{name}: error: {e}"));
+                continue;
+            }
         };
         match yaml::load_numbered(&text, offset) {
             // A `kind: List` (kubectl's export of several objects) stands for its items.

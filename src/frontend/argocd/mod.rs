@@ -118,7 +118,12 @@ impl Failure {
         }
     }
 
-    fn input(messages: Vec<String>) -> Self {
+    /// An input failure; past [`MAX_ERRORS`](crate::frontend::advice::MAX_ERRORS) messages,
+    /// the rest are counted.
+    fn input(mut messages: Vec<String>) -> Self {
+        let more = crate::frontend::advice::more_errors(messages.len());
+        messages.truncate(crate::frontend::advice::MAX_ERRORS);
+        messages.extend(more.map(|m| format!("error: {m}")));
         Failure {
             kind: FailureKind::Input,
             messages,
@@ -312,7 +317,7 @@ pub fn discover(dir: &Path, env: &Env) -> Result<Vec<String>, Failure> {
     Ok(files
         .into_iter()
         .filter(|f| {
-            std::fs::read_to_string(dir.join(f))
+            crate::frontend::input::read_file(&dir.join(f))
                 .ok()
                 .and_then(|text| yaml::load_documents(&text).ok())
                 .is_some_and(|docs| {

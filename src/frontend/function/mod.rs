@@ -242,11 +242,16 @@ fn process<'a>(list: &'a ResourceList, env: &Environment) -> Result<Done<'a>, Ve
     }
 
     let to_results = |errors: crate::Errors| {
-        errors
+        let mut out: Vec<_> = errors
             .0
             .iter()
+            .take(crate::frontend::advice::MAX_ERRORS)
             .map(|e| results::error(e, &source, &source_of))
-            .collect::<Vec<_>>()
+            .collect();
+        out.extend(
+            crate::frontend::advice::more_errors(errors.0.len()).map(krm::ResultItem::error),
+        );
+        out
     };
     let parsed = crate::pipeline::parse_documents(&docs, &options, true).map_err(to_results)?;
     let plans = crate::validate::validate(&parsed, &options).map_err(to_results)?;
