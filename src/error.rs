@@ -154,6 +154,20 @@ pub(crate) fn quote(value: &str) -> String {
     out
 }
 
+/// `text` cut after [`QUOTED_CHARS`] characters, with `…` where it was cut.
+pub(crate) fn cut(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(QUOTED_CHARS) {
+        Some((i, _)) => format!("{}…", &text[..i]).into(),
+        None => text.into(),
+    }
+}
+
+/// `text` as one terminal line: control characters (line breaks too) escaped, at most
+/// [`MAX_MESSAGE_CHARS`] characters.
+pub(crate) fn one_line(text: &str) -> String {
+    printable(text.replace(['\n', '\t'], " "), MAX_MESSAGE_CHARS)
+}
+
 /// `text` with control characters escaped and cut after `max` characters.
 fn printable(text: String, max: usize) -> String {
     let over = text.chars().nth(max).is_some();

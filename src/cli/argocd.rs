@@ -67,7 +67,7 @@ fn generate(args: &DirArgs) -> Result<(), Failure> {
             for m in &failure.messages {
                 let _ = writeln!(w, "{m}");
             }
-            let n = failure.messages.len();
+            let n = failure.problems;
             let _ = writeln!(
                 w,
                 "eventbus-gen argocd generate: {n} problem{} found; no manifests were generated",

@@ -22,6 +22,14 @@ pub fn more_errors(total: usize) -> Option<String> {
     ))
 }
 
+/// How many errors a line of [`more_errors`] stands for; 0 for any other text.
+pub fn hidden_errors(line: &str) -> usize {
+    line.strip_prefix("and ")
+        .and_then(|rest| rest.split_once(" more error"))
+        .and_then(|(n, _)| n.parse().ok())
+        .unwrap_or(0)
+}
+
 /// How the users of one front end set what the advice asks for.
 pub struct Terms {
     /// How to give a seed, completed by "to derive a stable token".

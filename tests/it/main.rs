@@ -5,6 +5,7 @@ mod argocd;
 mod cli;
 mod frontends;
 mod golden;
+mod hostile;
 mod jetstream;
 mod krm;
 mod props;

@@ -96,8 +96,11 @@ pub struct Settings {
 pub struct Failure {
     /// What kind of failure.
     pub kind: FailureKind,
-    /// One line per problem, ready for stderr (no secret is ever in them).
+    /// One line per problem, ready for stderr (no secret is ever in them); past
+    /// [`MAX_ERRORS`](crate::frontend::advice::MAX_ERRORS), a last line counts the rest.
     pub messages: Vec<String>,
+    /// How many problems there are in all.
+    pub problems: usize,
 }
 
 /// The kind of a [`Failure`].
@@ -114,6 +117,7 @@ impl Failure {
     fn setup(messages: Vec<String>) -> Self {
         Failure {
             kind: FailureKind::Setup,
+            problems: messages.len(),
             messages,
         }
     }
@@ -121,12 +125,14 @@ impl Failure {
     /// An input failure; past [`MAX_ERRORS`](crate::frontend::advice::MAX_ERRORS) messages,
     /// the rest are counted.
     fn input(mut messages: Vec<String>) -> Self {
-        let more = crate::frontend::advice::more_errors(messages.len());
+        let problems = messages.len();
+        let more = crate::frontend::advice::more_errors(problems);
         messages.truncate(crate::frontend::advice::MAX_ERRORS);
         messages.extend(more.map(|m| format!("error: {m}")));
         Failure {
             kind: FailureKind::Input,
             messages,
+            problems,
         }
     }
 }
