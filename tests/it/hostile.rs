@@ -319,3 +319,83 @@ fn yaml_in_parameters_is_bounded() {
         out.stderr
     );
 }
+
+/// Random-looking pieces of a rendered Secret value: the base64 text, and in the decoded text
+/// every run of at least 16 token characters (tokens, passwords, key and certificate lines).
+fn secret_needles(encoded: &str, out: &mut std::collections::BTreeSet<String>) {
+    use base64::Engine;
+    if encoded.len() >= 16 {
+        out.insert(encoded.to_owned());
+    }
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(encoded) else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || "+/=_-".contains(c))) {
+        let word = word.trim_matches('-');
+        // Long runs of one kind of character (PEM dashes, labels) are not secrets.
+        let mixed = word.chars().any(|c| c.is_ascii_digit())
+            && word.chars().any(|c| c.is_ascii_alphabetic());
+        if word.len() >= 16 && mixed {
+            out.insert(word.to_owned());
+        }
+    }
+}
+
+/// Renders every fixture with the test seed and checks that no derived token, password or key
+/// (nor the seed) appears in what users read: stderr (errors and warnings) of the command line
+/// and the plugin, and the results of the KRM function, for the fixtures and the catalogue.
+#[test]
+fn no_derived_secret_reaches_a_message() {
+    let mut needles = std::collections::BTreeSet::new();
+    let mut messages = String::new();
+    let mut fixtures = Vec::new();
+    for folder in ["stan", "jetstream", "exotic", "mixed", "real-world", "krm"] {
+        for e in fs::read_dir(root().join("fixtures").join(folder)).unwrap() {
+            fixtures.push(e.unwrap().path());
+        }
+    }
+    fixtures.sort();
+    for path in &fixtures {
+        let out = crate::support::render_fixture(path, &[]);
+        messages.push_str(&out.stderr);
+        if !out.success() {
+            continue;
+        }
+        for doc in out.docs() {
+            if doc["kind"] == "Secret"
+                && let Some(data) = doc["data"].as_object()
+            {
+                for v in data.values() {
+                    secret_needles(v.as_str().unwrap_or_default(), &mut needles);
+                }
+            }
+        }
+    }
+    assert!(
+        needles.len() > 20,
+        "too few secrets to look for: {needles:?}"
+    );
+    needles.insert(TEST_SEED.to_owned());
+    let tmp = crate::support::TempDir::new("hygiene");
+    for case in catalogue() {
+        let file = tmp.path().join(case.name.replace('/', "-"));
+        fs::write(&file, &case.bytes).unwrap();
+        messages.push_str(&cli(&case, &file).stderr);
+        let out = krm(&case);
+        messages.push_str(&out.stderr);
+        if let Some(doc) = eventbus_gen::yaml::load_documents(&out.stdout)
+            .ok()
+            .and_then(|d| d.into_iter().next())
+        {
+            messages.push_str(&doc.value["results"].to_string());
+        }
+        messages.push_str(&argocd(&case).stderr);
+    }
+    for needle in &needles {
+        assert!(
+            !messages.contains(needle.as_str()),
+            "a secret reached a message: {needle}"
+        );
+    }
+}
