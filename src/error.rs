@@ -203,8 +203,7 @@ impl Error {
     /// A new error about the field at `path` (empty for the whole input).
     ///
     /// Control characters in `path` and `message` are escaped, and both are cut to a bounded
-    /// length, so an error always prints as a short readable line; quote input values with
-    /// [`quote`].
+    /// length, so an error always prints as a short readable line.
     pub fn new(kind: ErrorKind, path: impl Into<String>, message: impl Into<String>) -> Self {
         let path = printable(path.into(), MAX_PATH_CHARS).replace(['\n', '\t'], " ");
         Error {

@@ -374,7 +374,7 @@ pub const MIN_SEED_LEN: usize = 16;
 impl Seed {
     /// A seed from raw bytes; trailing white space (a final newline in a file) is dropped.
     ///
-    /// Fails when fewer than [`MIN_SEED_LEN`] bytes remain; the message never shows the seed.
+    /// Fails when fewer than 16 bytes remain; the message never shows the seed.
     pub fn new(bytes: impl AsRef<[u8]>) -> Result<Seed, String> {
         let b = bytes.as_ref();
         let end = b
