@@ -399,3 +399,33 @@ fn no_derived_secret_reaches_a_message() {
         );
     }
 }
+
+/// YAML held in the KRM functionConfig: a ConfigMap value that holds YAML, and the generator's
+/// options annotation, go through the same reader and its budget.
+#[test]
+fn yaml_in_the_function_config_is_bounded() {
+    let bomb =
+        fs::read_to_string(root().join("fixtures/hostile/alias-bomb-top-level.yaml")).unwrap();
+    let bus = json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "EventBus",
+        "metadata": {"name": "default", "namespace": "argo-events"},
+        "spec": {"nats": {"native": {}}}});
+    let configs = [
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "eventbus-gen"},
+               "data": {"commonLabels": bomb}}),
+        json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "EventBus",
+               "metadata": {"name": "default", "namespace": "argo-events",
+                            "annotations": {"eventbus-gen/options": bomb}},
+               "spec": {"nats": {"native": {}}}}),
+    ];
+    for config in configs {
+        let list = json!({"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList",
+                          "functionConfig": config, "items": [bus]});
+        let out = bounded(&["krm"])
+            .env("EVENTBUS_GEN_SEED", TEST_SEED)
+            .stdin(&list.to_string())
+            .output();
+        assert_no_panic("functionConfig", "krm", &out);
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        assert!(out.stderr.contains("excessive aliasing"), "{}", out.stderr);
+    }
+}
