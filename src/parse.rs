@@ -406,8 +406,28 @@ fn serde_path(p: &serde_path_to_error::Path) -> String {
     out
 }
 
-/// Rewords serde's type errors: `invalid type: integer `0`, expected a string`.
+/// The range of an integer type serde names (`u64`, `i32`), for messages about numbers that do
+/// not fit.
+fn integer_range(expected: &str) -> Option<String> {
+    let (min, max) = match expected {
+        "i32" => (i32::MIN.to_string(), i32::MAX.to_string()),
+        "u32" => ("0".to_owned(), u32::MAX.to_string()),
+        "i64" => (i64::MIN.to_string(), i64::MAX.to_string()),
+        "u64" => ("0".to_owned(), u64::MAX.to_string()),
+        _ => return None,
+    };
+    Some(format!("a whole number from {min} to {max}"))
+}
+
+/// Rewords serde's type errors: `invalid type: integer `0`, expected a string`, and numbers out
+/// of their type's range, naming the range.
 fn type_message(raw: &str) -> String {
+    if let Some(rest) = raw.strip_prefix("invalid value: integer `")
+        && let Some((number, expected)) = rest.split_once("`, expected ")
+        && let Some(range) = integer_range(expected)
+    {
+        return format!("{number} is out of range; use {range}");
+    }
     let Some(rest) = raw.strip_prefix("invalid type: ") else {
         return raw.to_owned();
     };
@@ -421,6 +441,11 @@ fn type_message(raw: &str) -> String {
         Some(s) => format!("string {}", crate::error::quote(s)),
         None => found.replace('`', ""),
     };
+    if found.starts_with("floating point")
+        && let Some(range) = integer_range(expected)
+    {
+        return format!("expected {range}, found {found_clean}");
+    }
     let mut message = format!("expected {expected}, found {found_clean}");
     let numeric = found.starts_with("integer") || found.starts_with("floating point");
     if expected.contains("string") && (numeric || found.starts_with("boolean")) {
