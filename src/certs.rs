@@ -60,7 +60,10 @@ impl Window {
     pub(crate) fn parse(not_before: &str, not_after: &str) -> Result<Window, String> {
         let parse = |s: &str| {
             DateTime::from_str(s).map_err(|_| {
-                format!("\"{s}\" is not a UTC time of the form 2025-01-01T00:00:00Z (years 1970 to 9999)")
+                format!(
+                    "{} is not a UTC time of the form 2025-01-01T00:00:00Z (years 1970 to 9999)",
+                    crate::error::quote(s)
+                )
             })
         };
         let w = Window {
@@ -228,6 +231,45 @@ pub(crate) fn issue(
 
 use x509_cert::der::referenced::OwnedToRef;
 
+/// Why kept TLS material does not hold together; never shows the material.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PemProblem {
+    /// Not a PEM certificate.
+    Certificate,
+    /// Not a PEM P-256 private key (PKCS#8 or SEC1).
+    Key,
+    /// The key is not the one of the certificate.
+    Mismatch,
+}
+
+/// Checks that `cert_pem` is a certificate, and, with `key_pem`, that the key is the
+/// certificate's.
+pub(crate) fn check_pair(key_pem: Option<&[u8]>, cert_pem: &[u8]) -> Result<(), PemProblem> {
+    use p256::pkcs8::DecodePrivateKey;
+    use x509_cert::der::{DecodePem, Encode};
+    let cert = x509_cert::Certificate::from_pem(cert_pem).map_err(|_| PemProblem::Certificate)?;
+    let Some(key_pem) = key_pem else {
+        return Ok(());
+    };
+    let text = std::str::from_utf8(key_pem).map_err(|_| PemProblem::Key)?;
+    let key = SigningKey::from_pkcs8_pem(text)
+        .or_else(|_| p256::SecretKey::from_sec1_pem(text).map(SigningKey::from))
+        .map_err(|_| PemProblem::Key)?;
+    let spki = SubjectPublicKeyInfo::from_key(key.verifying_key())
+        .and_then(|s| s.to_der().map_err(Into::into))
+        .map_err(|_| PemProblem::Key)?;
+    let held = cert
+        .tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .map_err(|_| PemProblem::Certificate)?;
+    if spki == held {
+        Ok(())
+    } else {
+        Err(PemProblem::Mismatch)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,6 +282,22 @@ mod tests {
 
     fn window() -> Window {
         Window::parse("2025-01-01T00:00:00Z", "9999-12-31T23:59:59Z").unwrap()
+    }
+
+    #[test]
+    fn kept_pairs_must_hold_together() {
+        let names = vec!["a.ns.svc".to_owned()];
+        let a = issue(Role::Ca, key(7), None, &names, [1; 16], window()).unwrap();
+        let b = issue(Role::Ca, key(8), None, &names, [1; 16], window()).unwrap();
+        let (ak, ac) = (a.key_pem.as_bytes(), a.cert_pem.as_bytes());
+        assert_eq!(check_pair(Some(ak), ac), Ok(()));
+        assert_eq!(check_pair(None, ac), Ok(()));
+        assert_eq!(
+            check_pair(Some(b.key_pem.as_bytes()), ac),
+            Err(PemProblem::Mismatch)
+        );
+        assert_eq!(check_pair(Some(b"junk"), ac), Err(PemProblem::Key));
+        assert_eq!(check_pair(Some(ak), b"junk"), Err(PemProblem::Certificate));
     }
 
     #[test]

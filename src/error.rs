@@ -130,6 +130,64 @@ impl fmt::Display for Location {
     }
 }
 
+/// The most characters of an input value a message quotes.
+pub(crate) const QUOTED_CHARS: usize = 60;
+
+/// The longest message and field path kept, in characters; longer ones are cut.
+const MAX_MESSAGE_CHARS: usize = 2000;
+const MAX_PATH_CHARS: usize = 200;
+
+/// An input value as messages show it: in double quotes, control characters, quotes and
+/// backslashes escaped, cut after [`QUOTED_CHARS`] characters with the full length noted, so
+/// that any value prints on one short line.
+pub(crate) fn quote(value: &str) -> String {
+    let mut out = String::from("\"");
+    let mut chars = value.chars();
+    for c in chars.by_ref().take(QUOTED_CHARS) {
+        out.extend(c.escape_debug());
+    }
+    if chars.next().is_some() {
+        out.push_str(&format!("…\" ({} characters)", value.chars().count()));
+    } else {
+        out.push('"');
+    }
+    out
+}
+
+/// `text` cut after [`QUOTED_CHARS`] characters, with `…` where it was cut.
+pub(crate) fn cut(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(QUOTED_CHARS) {
+        Some((i, _)) => format!("{}…", &text[..i]).into(),
+        None => text.into(),
+    }
+}
+
+/// `text` as one terminal line: control characters (line breaks too) escaped, at most
+/// [`MAX_MESSAGE_CHARS`] characters.
+pub(crate) fn one_line(text: &str) -> String {
+    printable(text.replace(['\n', '\t'], " "), MAX_MESSAGE_CHARS)
+}
+
+/// `text` with control characters escaped and cut after `max` characters.
+fn printable(text: String, max: usize) -> String {
+    let over = text.chars().nth(max).is_some();
+    if !over && !text.chars().any(char::is_control) {
+        return text;
+    }
+    let mut out = String::new();
+    for c in text.chars().take(max) {
+        match c {
+            '\n' | '\t' => out.push(c),
+            c if c.is_control() => out.extend(c.escape_debug()),
+            c => out.push(c),
+        }
+    }
+    if over {
+        out.push_str("...");
+    }
+    out
+}
+
 /// One problem found in the input, with the field path it is about.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Error {
@@ -143,11 +201,15 @@ pub struct Error {
 
 impl Error {
     /// A new error about the field at `path` (empty for the whole input).
+    ///
+    /// Control characters in `path` and `message` are escaped, and both are cut to a bounded
+    /// length, so an error always prints as a short readable line.
     pub fn new(kind: ErrorKind, path: impl Into<String>, message: impl Into<String>) -> Self {
+        let path = printable(path.into(), MAX_PATH_CHARS).replace(['\n', '\t'], " ");
         Error {
             kind,
-            path: path.into(),
-            message: message.into(),
+            path,
+            message: printable(message.into(), MAX_MESSAGE_CHARS),
             location: None,
             document: None,
             cause: None,

@@ -308,13 +308,14 @@ impl ResultItem {
     pub fn summary(&self) -> String {
         let mut s = format!("{}: ", self.severity.as_str());
         if let Some(r) = &self.resource_ref {
-            s.push_str(&r.kind);
+            // Names come from the input: cut, so that a line stays a line.
+            s.push_str(&crate::error::cut(&r.kind));
             s.push('/');
             if let Some(ns) = r.namespace.as_deref().filter(|ns| !ns.is_empty()) {
-                s.push_str(ns);
+                s.push_str(&crate::error::cut(ns));
                 s.push('/');
             }
-            s.push_str(&r.name);
+            s.push_str(&crate::error::cut(&r.name));
             if let Some(f) = &self.field {
                 s.push(' ');
                 s.push_str(&f.path);

@@ -244,7 +244,11 @@ fn parse_bus(doc: &Document, options: &RenderOptions) -> Result<(ParsedBus, Vec<
             Error::new(
                 ErrorKind::Invalid,
                 "apiVersion",
-                format!("\"{v}\" is not served for EventBus; use {}", spec::API_VERSION),
+                format!(
+                    "{} is not served for EventBus; use {}",
+                    crate::error::quote(v),
+                    spec::API_VERSION
+                ),
             )
             .at(at("apiVersion")),
         ),
@@ -428,15 +432,46 @@ fn serde_path(p: &serde_path_to_error::Path) -> String {
     out
 }
 
-/// Rewords serde's type errors: `invalid type: integer `0`, expected a string`.
+/// The range of an integer type serde names (`u64`, `i32`), for messages about numbers that do
+/// not fit.
+fn integer_range(expected: &str) -> Option<String> {
+    let (min, max) = match expected {
+        "i32" => (i32::MIN.to_string(), i32::MAX.to_string()),
+        "u32" => ("0".to_owned(), u32::MAX.to_string()),
+        "i64" => (i64::MIN.to_string(), i64::MAX.to_string()),
+        "u64" => ("0".to_owned(), u64::MAX.to_string()),
+        _ => return None,
+    };
+    Some(format!("a whole number from {min} to {max}"))
+}
+
+/// Rewords serde's type errors: `invalid type: integer `0`, expected a string`, and numbers out
+/// of their type's range, naming the range.
 fn type_message(raw: &str) -> String {
+    if let Some(rest) = raw.strip_prefix("invalid value: integer `")
+        && let Some((number, expected)) = rest.split_once("`, expected ")
+        && let Some(range) = integer_range(expected)
+    {
+        return format!("{number} is out of range; use {range}");
+    }
     let Some(rest) = raw.strip_prefix("invalid type: ") else {
         return raw.to_owned();
     };
     let Some((found, expected)) = rest.split_once(", expected ") else {
         return raw.to_owned();
     };
-    let found_clean = found.replace('`', "");
+    let found_clean = match found
+        .strip_prefix("string \"")
+        .and_then(|s| s.strip_suffix('"'))
+    {
+        Some(s) => format!("string {}", crate::error::quote(s)),
+        None => found.replace('`', ""),
+    };
+    if found.starts_with("floating point")
+        && let Some(range) = integer_range(expected)
+    {
+        return format!("expected {range}, found {found_clean}");
+    }
     let mut message = format!("expected {expected}, found {found_clean}");
     let numeric = found.starts_with("integer") || found.starts_with("floating point");
     if expected.contains("string") && (numeric || found.starts_with("boolean")) {

@@ -107,17 +107,8 @@ pub fn render_each(
 }
 
 /// Renders validated plans; the Secrets in `parsed` and in the options supply existing
-/// credentials. Draws nothing at random: see [`render_with_rng`].
-pub fn render(
-    plans: &[Plan],
-    parsed: &Parsed,
-    options: &RenderOptions,
-) -> Result<Rendered, Errors> {
-    render_with_rng(plans, parsed, options, None)
-}
-
-/// [`render`], with a random source for buses that need random credentials (when
-/// [`RenderOptions::random_tokens`] allows them).
+/// credentials, and `rng` (if any) random ones where [`RenderOptions::random_tokens`] allows
+/// them.
 pub fn render_with_rng(
     plans: &[Plan],
     parsed: &Parsed,

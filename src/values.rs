@@ -1,15 +1,27 @@
 //! Checks of value formats: Go durations, NATS sizes, Kubernetes quantities, names and labels.
 
-/// Checks a Go `time.ParseDuration` string; the error text follows Go's.
+use crate::error::quote;
+
+/// The longest duration Go reads: 2^63-1 nanoseconds.
+pub(crate) const MAX_DURATION: &str = "2562047h47m16.854775807s";
+
+/// Checks a Go `time.ParseDuration` string; the error text follows Go's, and a duration past
+/// Go's range (2^63-1 nanoseconds) names the largest one allowed.
 pub(crate) fn go_duration(s: &str) -> Result<(), String> {
-    let invalid = || format!("time: invalid duration \"{s}\"");
+    let q = quote(s);
+    let invalid = || format!("time: invalid duration {q}");
     let mut rest = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let negative = s.starts_with('-');
     if rest == "0" {
         return Ok(());
     }
     if rest.is_empty() {
         return Err(invalid());
     }
+    // Nanoseconds so far, exact (integer parts) plus truncated fractions, as Go adds them up.
+    let mut total: u128 = 0;
+    let limit: u128 = if negative { 1 << 63 } else { (1 << 63) - 1 };
+    let mut overflow = false;
     while !rest.is_empty() {
         let digits = rest
             .find(|c: char| !c.is_ascii_digit() && c != '.')
@@ -24,20 +36,79 @@ pub(crate) fn go_duration(s: &str) -> Result<(), String> {
             .unwrap_or(rest.len());
         let unit = &rest[..unit_len];
         if unit.is_empty() {
-            return Err(format!("time: missing unit in duration \"{s}\""));
+            return Err(format!("time: missing unit in duration {q}"));
         }
-        if !matches!(unit, "ns" | "us" | "µs" | "μs" | "ms" | "s" | "m" | "h") {
-            return Err(format!("time: unknown unit \"{unit}\" in duration \"{s}\""));
+        let nanos: u128 = match unit {
+            "ns" => 1,
+            "us" | "µs" | "μs" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
+            _ => {
+                return Err(format!(
+                    "time: unknown unit {} in duration {q}",
+                    quote(unit)
+                ));
+            }
+        };
+        let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+        let whole: u128 = if whole.len() > 30 {
+            u128::MAX
+        } else {
+            whole.parse().unwrap_or(0)
+        };
+        let mut part = whole.saturating_mul(nanos);
+        if !fraction.is_empty() {
+            // Go keeps about 19 digits of a fraction and truncates what they are worth.
+            let kept = &fraction[..fraction.len().min(18)];
+            let scale = 10u128.pow(kept.len() as u32);
+            part = part.saturating_add(kept.parse::<u128>().unwrap_or(0) * nanos / scale);
         }
+        total = total.saturating_add(part);
+        overflow |= total > limit;
         rest = &rest[unit_len..];
+    }
+    if overflow {
+        return Err(format!(
+            "time: invalid duration {q}: longer than the largest duration Go reads, \
+             {MAX_DURATION}"
+        ));
     }
     Ok(())
 }
 
-/// Checks a size as the NATS config parser reads it (`1MB`, `64KB`, `1GB`, `1048576`).
+/// Checks a size as the NATS config parser reads it (`1MB`, `64KB`, `1GB`, `1048576`): a whole
+/// number and an optional unit (`k` is 1000, `kb`, `ki` and `kib` are 1024, and so on up to
+/// `e`), at most 2^63-1 bytes in all.
 pub(crate) fn nats_size(s: &str) -> Result<(), String> {
     let digits = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let suffix = s[digits..].to_ascii_lowercase();
+    let power = match suffix.trim_end_matches(['b', 'i']) {
+        "" => 0,
+        "k" => 1,
+        "m" => 2,
+        "g" => 3,
+        "t" => 4,
+        "p" => 5,
+        "e" => 6,
+        _ => 7,
+    };
+    let base: u128 = if suffix.len() == 1 { 1000 } else { 1024 };
+    if digits > 0 && power < 7 {
+        let number: u128 = if digits > 30 {
+            u128::MAX
+        } else {
+            s[..digits].parse().unwrap_or(u128::MAX)
+        };
+        if number.saturating_mul(base.pow(power)) > i64::MAX as u128 {
+            return Err(format!(
+                "{} is larger than NATS reads; the largest size is {} bytes (8EB less one byte)",
+                quote(s),
+                i64::MAX
+            ));
+        }
+    }
     let ok = digits > 0
         && matches!(
             suffix.as_str(),
@@ -70,14 +141,20 @@ pub(crate) fn nats_size(s: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "\"{s}\" is not a NATS size; write a whole number with an optional unit such as 512KB, 1MB or 1GB"
+            "{} is not a NATS size; write a whole number with an optional unit such as 512KB, 1MB or 1GB",
+            quote(s)
         ))
     }
 }
 
 /// Checks a Kubernetes resource quantity (`10Gi`, `500m`, `1.5`, `1e3`).
 pub(crate) fn quantity(s: &str) -> Result<(), String> {
-    let err = || format!("\"{s}\" is not a Kubernetes quantity; examples: 10Gi, 500Mi, 250m, 2");
+    let err = || {
+        format!(
+            "{} is not a Kubernetes quantity; examples: 10Gi, 500Mi, 250m, 2",
+            quote(s)
+        )
+    };
     let body = s.strip_prefix(['+', '-']).unwrap_or(s);
     let num_end = body
         .find(|c: char| !c.is_ascii_digit() && c != '.')
@@ -116,7 +193,8 @@ pub(crate) fn dns_label(s: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "\"{s}\" is not a valid DNS-1123 label: use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit"
+            "{} is not a valid DNS-1123 label: use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit",
+            quote(s)
         ))
     }
 }
@@ -136,7 +214,8 @@ pub(crate) fn dns_subdomain(s: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "\"{s}\" is not a valid DNS-1123 subdomain: use lower-case letters, digits, '-' and '.', at most 253 characters"
+            "{} is not a valid DNS-1123 subdomain: use lower-case letters, digits, '-' and '.', at most 253 characters",
+            quote(s)
         ))
     }
 }
@@ -160,7 +239,8 @@ pub(crate) fn label_key(s: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "\"{s}\" is not a valid key: an optional DNS subdomain prefix and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
+            "{} is not a valid key: an optional DNS subdomain prefix and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+            quote(s)
         ))
     }
 }
@@ -171,7 +251,8 @@ pub(crate) fn label_value(s: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "\"{s}\" is not a valid label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
+            "{} is not a valid label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+            quote(s)
         ))
     }
 }
@@ -228,5 +309,35 @@ mod tests {
         assert!(label_key("bad key").is_err());
         assert!(label_value("").is_ok());
         assert!(label_value("-x").is_err());
+    }
+}
+
+#[cfg(test)]
+mod range_tests {
+    use super::*;
+
+    #[test]
+    fn durations_past_go_range_name_the_largest() {
+        assert!(go_duration(MAX_DURATION).is_ok());
+        assert!(go_duration("2562047h").is_ok());
+        assert!(go_duration("-2562047h47m16.854775808s").is_ok());
+        for s in [
+            "3000000h",
+            "9999999999999999999999s",
+            "2562047h47m16.854775808s",
+        ] {
+            let e = go_duration(s).unwrap_err();
+            assert!(e.contains(MAX_DURATION), "{e}");
+        }
+    }
+
+    #[test]
+    fn sizes_past_int64_name_the_largest() {
+        assert!(nats_size("8191PB").is_ok());
+        assert!(nats_size("9223372036854775807").is_ok());
+        for s in ["99999999999999999999999TB", "8EB", "9223372036854775808"] {
+            let e = nats_size(s).unwrap_err();
+            assert!(e.contains("9223372036854775807"), "{e}");
+        }
     }
 }

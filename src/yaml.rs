@@ -5,6 +5,13 @@
 //! them as kustomize and kpt do instead (only `true`/`false` are booleans), for documents that
 //! must pass through those tools unchanged. Each document becomes a `serde_json::Value` plus a
 //! map from field path to the line and column of its key.
+//!
+//! Every YAML the crate reads goes through here (files, stdin, ResourceLists, options, plugin
+//! parameters and the YAML held in strings such as `streamConfig`), so every reader has the same
+//! bounds: at most [`MAX_INPUT_BYTES`] of text, scalars of at most [`MAX_SCALAR_BYTES`], nesting
+//! at most [`MAX_DEPTH`] levels deep (counting the levels an alias brings in), and aliases that
+//! expand to at most [`alias_budget`] nodes. A breach is a syntax error at the position where it
+//! happened that names the limit; nothing grows out of proportion to the text read.
 
 use std::collections::BTreeMap;
 
@@ -12,6 +19,24 @@ use serde_json::{Map, Number, Value};
 use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, ScanError, Span};
 
 use crate::error::{Error, ErrorKind, Location};
+
+/// The longest input text read, in bytes (32 MiB).
+pub const MAX_INPUT_BYTES: usize = 32 << 20;
+
+/// The longest scalar (or key), in bytes (1 MiB).
+pub const MAX_SCALAR_BYTES: usize = 1 << 20;
+
+/// The deepest nesting of sequences and mappings, counting what aliases bring in.
+pub const MAX_DEPTH: usize = 100;
+
+/// How much aliases may copy in a text of `len` bytes, counting one per node plus one per byte
+/// of each scalar copied: 10,000 plus one per byte of text. Files that share blocks through
+/// anchors stay far below it; an alias bomb (each anchor repeating the one before several times)
+/// reaches it after a few thousand copies, not billions, and what the aliases add to memory is
+/// never more than the text itself.
+pub fn alias_budget(len: usize) -> usize {
+    10_000 + len
+}
 
 /// One YAML document of the input.
 #[derive(Clone, Debug)]
@@ -103,11 +128,23 @@ pub fn load_documents(text: &str) -> Result<Vec<Document>, Error> {
 
 /// Reads every non-empty document of a YAML (or JSON) stream with the given scalar schema.
 pub fn load_documents_with(text: &str, schema: Schema) -> Result<Vec<Document>, Error> {
+    if text.len() > MAX_INPUT_BYTES {
+        return Err(Error::new(
+            ErrorKind::Syntax,
+            "",
+            format!(
+                "the input has {} bytes; at most {MAX_INPUT_BYTES} are read",
+                text.len()
+            ),
+        ));
+    }
     let mut loader = Loader {
         schema,
         parser: Parser::new_from_str(text),
         anchors: BTreeMap::new(),
         locations: BTreeMap::new(),
+        budget: alias_budget(text.len()),
+        total_budget: alias_budget(text.len()),
     };
     let mut docs = Vec::new();
     let mut index = 0;
@@ -121,7 +158,7 @@ pub fn load_documents_with(text: &str, schema: Schema) -> Result<Vec<Document>, 
                 loader.locations.clear();
                 let start = location(&span);
                 let (event, span) = loader.next()?;
-                let value = loader.node(event, span, "")?;
+                let value = loader.node(event, span, "", 0)?.value;
                 let (end, span) = loader.next()?;
                 if !matches!(end, Event::DocumentEnd) {
                     return Err(syntax(&span, "expected the end of the document"));
@@ -162,8 +199,21 @@ pub fn load_numbered(text: &str, first: usize) -> Result<Vec<Document>, Error> {
 struct Loader<'a> {
     schema: Schema,
     parser: Parser<'a, serde_saphyr::granit_parser::StrInput<'a>>,
-    anchors: BTreeMap<usize, Value>,
+    /// Anchored nodes, with their size and height, for the aliases that copy them.
+    anchors: BTreeMap<usize, Node>,
     locations: BTreeMap<String, Location>,
+    /// What aliases may still copy (see [`alias_budget`]).
+    budget: usize,
+    total_budget: usize,
+}
+
+/// A loaded node, with its weight (one per node plus the bytes of its scalars and keys) and its
+/// height (1 for a scalar).
+#[derive(Clone)]
+struct Node {
+    value: Value,
+    nodes: usize,
+    height: usize,
 }
 
 impl<'a> Loader<'a> {
@@ -175,27 +225,60 @@ impl<'a> Loader<'a> {
         }
     }
 
-    fn node(&mut self, event: Event<'a>, span: Span, path: &str) -> Result<Value, Error> {
-        let (value, anchor) = match event {
+    fn node(
+        &mut self,
+        event: Event<'a>,
+        span: Span,
+        path: &str,
+        depth: usize,
+    ) -> Result<Node, Error> {
+        let (node, anchor) = match event {
             Event::Scalar(text, style, anchor, tag) => {
+                check_scalar(&text, &span)?;
                 let tag = tag
                     .as_ref()
                     .and_then(|t| t.core_suffix().map(str::to_owned));
+                let value = resolve_scalar(&text, style, tag.as_deref(), self.schema);
                 (
-                    resolve_scalar(&text, style, tag.as_deref(), self.schema),
+                    Node {
+                        value,
+                        nodes: 1 + text.len(),
+                        height: 1,
+                    },
                     anchor,
                 )
             }
             Event::Alias(id) => {
-                let v = self
+                let anchored = self
                     .anchors
                     .get(&id)
-                    .cloned()
                     .ok_or_else(|| syntax(&span, "unknown alias"))?;
-                return Ok(v);
+                if depth + anchored.height > MAX_DEPTH {
+                    return Err(syntax(
+                        &span,
+                        &format!(
+                            "this alias nests deeper than {MAX_DEPTH} levels; \
+                             at most {MAX_DEPTH} are read"
+                        ),
+                    ));
+                }
+                if anchored.nodes > self.budget {
+                    return Err(syntax(
+                        &span,
+                        &format!(
+                            "excessive aliasing: the aliases of this input copy more than {} \
+                             nodes and characters (10000 plus one per byte of input)",
+                            self.total_budget
+                        ),
+                    ));
+                }
+                self.budget -= anchored.nodes;
+                return Ok(anchored.clone());
             }
             Event::SequenceStart(_, anchor, _) => {
+                check_depth(depth, &span)?;
                 let mut items = Vec::new();
+                let (mut nodes, mut height) = (1, 1);
                 loop {
                     let (event, span) = self.next()?;
                     if matches!(event, Event::SequenceEnd) {
@@ -205,22 +288,36 @@ impl<'a> Loader<'a> {
                     self.locations
                         .entry(item_path.clone())
                         .or_insert(location(&span));
-                    items.push(self.node(event, span, &item_path)?);
+                    let item = self.node(event, span, &item_path, depth + 1)?;
+                    nodes += item.nodes;
+                    height = height.max(item.height + 1);
+                    items.push(item.value);
                 }
-                (Value::Array(items), anchor)
+                (
+                    Node {
+                        value: Value::Array(items),
+                        nodes,
+                        height,
+                    },
+                    anchor,
+                )
             }
-            Event::MappingStart(_, anchor, _) => (Value::Object(self.mapping(path)?), anchor),
+            Event::MappingStart(_, anchor, _) => {
+                check_depth(depth, &span)?;
+                (self.mapping(path, depth)?, anchor)
+            }
             _ => return Err(syntax(&span, "unexpected YAML event")),
         };
         if anchor != 0 {
-            self.anchors.insert(anchor, value.clone());
+            self.anchors.insert(anchor, node.clone());
         }
-        Ok(value)
+        Ok(node)
     }
 
-    fn mapping(&mut self, path: &str) -> Result<Map<String, Value>, Error> {
+    fn mapping(&mut self, path: &str, depth: usize) -> Result<Node, Error> {
         let mut map = Map::new();
         let mut merged = Map::new();
+        let (mut nodes, mut height) = (1, 1);
         loop {
             let (event, key_span) = self.next()?;
             if matches!(event, Event::MappingEnd) {
@@ -228,19 +325,36 @@ impl<'a> Loader<'a> {
             }
             // Keys keep their text: `y:` or `on:` stay keys, not booleans.
             let key = match event {
-                Event::Scalar(text, ..) => text.into_owned(),
-                other => match self.node(other, key_span, path)? {
-                    Value::String(s) => s,
-                    v => v.to_string(),
-                },
+                Event::Scalar(text, ..) => {
+                    check_scalar(&text, &key_span)?;
+                    text.into_owned()
+                }
+                other => {
+                    let key = self.node(other, key_span, path, depth + 1)?;
+                    nodes += key.nodes;
+                    match key.value {
+                        Value::String(s) => s,
+                        v => v.to_string(),
+                    }
+                }
             };
+            if key.len() > MAX_SCALAR_BYTES {
+                return Err(syntax(&key_span, &scalar_too_long()));
+            }
+            nodes += key.len();
             let child = if path.is_empty() {
                 key.clone()
             } else {
                 format!("{path}.{key}")
             };
             let (event, span) = self.next()?;
-            let value = self.node(event, span, &child)?;
+            let Node {
+                value,
+                nodes: n,
+                height: h,
+            } = self.node(event, span, &child, depth + 1)?;
+            nodes += n;
+            height = height.max(h + 1);
             if key == "<<" {
                 // YAML 1.1 merge key: earlier explicit keys win over merged ones.
                 let sources = match value {
@@ -263,7 +377,10 @@ impl<'a> Loader<'a> {
                 return Err(Error::new(
                     ErrorKind::Syntax,
                     child,
-                    format!("duplicate key \"{key}\"; each key may appear once in a mapping"),
+                    format!(
+                        "duplicate key {}; each key may appear once in a mapping",
+                        crate::error::quote(&key)
+                    ),
                 )
                 .at(Some(location(&key_span))));
             }
@@ -275,8 +392,33 @@ impl<'a> Loader<'a> {
                 map.insert(k, v);
             }
         }
-        Ok(map)
+        Ok(Node {
+            value: Value::Object(map),
+            nodes,
+            height,
+        })
     }
+}
+
+fn check_depth(depth: usize, span: &Span) -> Result<(), Error> {
+    if depth >= MAX_DEPTH {
+        return Err(syntax(
+            span,
+            &format!("nesting deeper than {MAX_DEPTH} levels; at most {MAX_DEPTH} are read"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_scalar(text: &str, span: &Span) -> Result<(), Error> {
+    if text.len() > MAX_SCALAR_BYTES {
+        return Err(syntax(span, &scalar_too_long()));
+    }
+    Ok(())
+}
+
+fn scalar_too_long() -> String {
+    format!("a scalar longer than {MAX_SCALAR_BYTES} bytes; at most {MAX_SCALAR_BYTES} are read")
 }
 
 fn location(span: &Span) -> Location {
@@ -492,5 +634,52 @@ mod tests {
         let e = load_documents("a: [1, 2\nb: 3\n").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Syntax);
         assert!(e.location().is_some());
+    }
+
+    #[test]
+    fn an_alias_bomb_is_refused_with_the_budget() {
+        let mut text = "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n".to_owned();
+        for i in 1..10 {
+            let refs = vec![format!("*a{}", i - 1); 9].join(", ");
+            text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        let e = load_documents(&text).unwrap_err();
+        assert!(e.message().contains("excessive aliasing"), "{e}");
+        assert!(e.message().contains(&alias_budget(text.len()).to_string()));
+        assert!(e.location().is_some());
+    }
+
+    #[test]
+    fn depth_counts_levels_brought_in_by_aliases() {
+        let mut text = "- &a0 [x]\n".to_owned();
+        for i in 1..MAX_DEPTH + 5 {
+            text.push_str(&format!("- &a{i} [*a{}]\n", i - 1));
+        }
+        let e = load_documents(&text).unwrap_err();
+        assert!(e.message().contains("deeper than 100 levels"), "{e}");
+        let deep = format!("{}{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
+        let e = load_documents(&deep).unwrap_err();
+        assert!(e.message().contains("deeper than 100 levels"), "{e}");
+        let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(load_documents(&ok).is_ok());
+    }
+
+    #[test]
+    fn long_scalars_and_keys_are_refused() {
+        let long = "x".repeat(MAX_SCALAR_BYTES + 1);
+        for text in [format!("a: {long}\n"), format!("{long}: 1\n")] {
+            let e = load_documents(&text).unwrap_err();
+            assert!(e.message().contains("longer than 1048576 bytes"), "{e}");
+        }
+    }
+
+    #[test]
+    fn shared_blocks_within_the_budget_still_load() {
+        let mut text = "base: &b {cpu: 100m, memory: 128Mi, labels: {a: b, c: d}}\n".to_owned();
+        for i in 0..200 {
+            text.push_str(&format!("c{i}: {{<<: *b, n: {i}}}\n"));
+        }
+        let v = one(&text);
+        assert_eq!(v["c199"]["memory"], "128Mi");
     }
 }

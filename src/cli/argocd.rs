@@ -62,7 +62,7 @@ fn generate(args: &DirArgs) -> Result<(), Failure> {
             for m in &failure.messages {
                 let _ = writeln!(w, "{}", argocd::printable_line(m));
             }
-            let n = failure.messages.len();
+            let n = failure.problems;
             let _ = writeln!(
                 w,
                 "eventbus-gen argocd generate: {n} problem{} found; no manifests were generated",

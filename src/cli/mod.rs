@@ -1,11 +1,12 @@
 //! Command-line front end. Exit codes: 0 success, 1 invalid input (nothing written to stdout),
 //! 2 usage or I/O error.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use eventbus_gen::frontend::input;
 use eventbus_gen::frontend::seed::SEED_ENV;
 
 mod argocd;
@@ -77,16 +78,24 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Reads a file (`-`: stdin) with the input limits; text that cannot be read is invalid input
+/// (exit 1), a file that cannot be opened a usage error (exit 2).
 pub(crate) fn read_file(path: &Path) -> Result<String, Failure> {
-    if path == Path::new("-") {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .map_err(|e| Failure::Usage(format!("cannot read stdin: {e}")))?;
-        return Ok(s);
-    }
-    std::fs::read_to_string(path)
-        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))
+    let (name, read) = if path == Path::new("-") {
+        (
+            "<stdin>".to_owned(),
+            input::read_text(std::io::stdin().lock()),
+        )
+    } else {
+        (path.display().to_string(), input::read_file(path))
+    };
+    read.map_err(|e| match e {
+        input::ReadError::Io(e) => Failure::Usage(format!("cannot read {name}: {e}")),
+        e => {
+            eprintln!("{name}: error: {e}");
+            Failure::Invalid
+        }
+    })
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
@@ -97,6 +106,39 @@ pub(crate) fn write_stdout(text: &str) -> Result<(), Failure> {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(Failure::Usage(format!("cannot write to stdout: {e}"))),
+    }
+}
+
+/// Stdout written piece by piece; after a closed pipe the rest is dropped, and another write
+/// error is kept for [`StdoutStream::finish`].
+#[derive(Default)]
+pub(crate) struct StdoutStream {
+    closed: bool,
+    error: Option<std::io::Error>,
+}
+
+impl StdoutStream {
+    /// Writes `text` unless the pipe is closed or a write failed before.
+    pub(crate) fn write(&mut self, text: &str) -> Result<(), eventbus_gen::Error> {
+        if self.closed || self.error.is_some() {
+            return Ok(());
+        }
+        let stdout = std::io::stdout();
+        let mut w = stdout.lock();
+        match w.write_all(text.as_bytes()).and_then(|()| w.flush()) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => self.closed = true,
+            Err(e) => self.error = Some(e),
+        }
+        Ok(())
+    }
+
+    /// The first write error, if any.
+    pub(crate) fn finish(self) -> Result<(), Failure> {
+        match self.error {
+            Some(e) => Err(Failure::Usage(format!("cannot write to stdout: {e}"))),
+            None => Ok(()),
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use eventbus_gen::frontend::pipeline;
 use eventbus_gen::{Error, Errors, Warning, yaml};
 
 use super::options::OptionArgs;
-use super::{Failure, read_file, write_stdout};
+use super::{Failure, read_file};
 
 #[derive(Args, Debug)]
 pub(super) struct RenderArgs {
@@ -47,7 +47,7 @@ const TERMS: advice::Terms = advice::Terms {
 fn report_errors(errors: &Errors, name_of: &dyn Fn(&Error) -> String) {
     let stderr = std::io::stderr();
     let mut w = stderr.lock();
-    for e in errors.as_slice() {
+    for e in errors.as_slice().iter().take(advice::MAX_ERRORS) {
         let at = match e.location() {
             Some(l) => format!("{}:{l}", name_of(e)),
             None => name_of(e),
@@ -60,6 +60,9 @@ fn report_errors(errors: &Errors, name_of: &dyn Fn(&Error) -> String) {
         .ok();
     }
     let n = errors.as_slice().len();
+    if let Some(more) = advice::more_errors(n) {
+        let _ = writeln!(w, "eventbus-gen: {more}");
+    }
     let _ = writeln!(
         w,
         "eventbus-gen: {n} error{} found; nothing was rendered",
@@ -136,9 +139,12 @@ pub(super) fn render(args: RenderArgs) -> Result<(), Failure> {
         eprintln!("eventbus-gen: no EventBus found in the input; nothing was rendered");
         return Err(Failure::Invalid);
     }
-    // Each bus is serialized as soon as it is rendered, so memory holds text, not objects;
-    // nothing is written before every bus has rendered.
+    // Every error of the input is known by now (credentials are resolved before the first bus
+    // renders), so each bus is written as soon as it is rendered: memory holds one bus, not
+    // the whole output. Only a bug can still fail after the first byte.
     let mut stream = String::new();
+    let mut out = super::StdoutStream::default();
+    let mut written = false;
     let mut files = BTreeMap::new();
     let mut clash = None;
     let mut rng = rand::rng();
@@ -163,8 +169,14 @@ pub(super) fn render(args: RenderArgs) -> Result<(), Failure> {
             }
             None => {
                 for o in &bus.objects {
-                    pipeline::append_yaml(&mut stream, o)?;
+                    if written {
+                        stream.push_str("---\n");
+                    }
+                    stream.push_str(&pipeline::to_yaml(o)?);
+                    written = true;
                 }
+                out.write(&stream)?;
+                stream.clear();
             }
         }
         Ok(())
@@ -187,6 +199,6 @@ pub(super) fn render(args: RenderArgs) -> Result<(), Failure> {
     }
     match &args.output_dir {
         Some(dir) => super::tree::write(dir, &files, args.quiet),
-        None => write_stdout(&stream),
+        None => out.finish(),
     }
 }

@@ -151,6 +151,9 @@ fn kept(n: &JetStreamNames, server: &Secret, client: &Secret) -> Result<JetStrea
             names::CLIENT_AUTH_KEY
         ));
     }
+    if problems.is_empty() {
+        problems.extend(disagreements(n, &server_data, &client_data));
+    }
     if !problems.is_empty() {
         return Err(Error::new(
             ErrorKind::Credentials,
@@ -165,6 +168,78 @@ fn kept(n: &JetStreamNames, server: &Secret, client: &Secret) -> Result<JetStrea
         server: server_data,
         client: client_data,
     })
+}
+
+/// Where complete Secrets do not hold together, by Secret and key (never a value): the client's
+/// user and password must be among the server's, each certificate must parse, and each private
+/// key must be its certificate's.
+fn disagreements(n: &JetStreamNames, server: &Data, client: &Data) -> Vec<String> {
+    let mut problems = Vec::new();
+    let bytes = |data: &Data, key: &str| data.get(key).map(|v| v.0.clone()).unwrap_or_default();
+    let server_auth = String::from_utf8_lossy(&bytes(server, names::SERVER_AUTH_KEY)).into_owned();
+    if let Some((user, password)) = client_login(&bytes(client, names::CLIENT_AUTH_KEY))
+        && !(holds_word(&server_auth, &user) && holds_word(&server_auth, &password))
+    {
+        problems.push(format!(
+            "disagree: the user and password of {}/{} are not among the users of {}/{}, so \
+             clients could not log in",
+            n.client_secret(),
+            names::CLIENT_AUTH_KEY,
+            n.server_secret(),
+            names::SERVER_AUTH_KEY
+        ));
+    }
+    for (key, cert) in [
+        (Some("private-key"), "cert"),
+        (None, "ca-cert"),
+        (Some("cluster-private-key"), "cluster-cert"),
+        (None, "cluster-ca-cert"),
+    ] {
+        let key_pem = key.map(|k| bytes(server, k));
+        let secret = n.server_secret();
+        match certs::check_pair(key_pem.as_deref(), &bytes(server, cert)) {
+            Ok(()) => {}
+            Err(certs::PemProblem::Certificate) => {
+                problems.push(format!("hold no PEM certificate in {secret}/{cert}"))
+            }
+            Err(certs::PemProblem::Key) => problems.push(format!(
+                "hold no PEM P-256 private key in {secret}/{}",
+                key.unwrap_or_default()
+            )),
+            Err(certs::PemProblem::Mismatch) => problems.push(format!(
+                "disagree: {secret}/{} is not the key of the certificate in {secret}/{cert}",
+                key.unwrap_or_default()
+            )),
+        }
+    }
+    problems
+}
+
+/// The user and password of a client's `client-auth`.
+fn client_login(value: &[u8]) -> Option<(String, String)> {
+    let doc = crate::yaml::load_documents(std::str::from_utf8(value).ok()?)
+        .ok()?
+        .into_iter()
+        .next()?;
+    let text = |k: &str| match doc.value.get(k)? {
+        serde_json::Value::String(s) => Some(s.clone()),
+        v => Some(v.to_string()),
+    };
+    Some((text("username")?, text("password")?))
+}
+
+/// Whether `word` appears in `text` on its own (not as part of a longer token).
+fn holds_word(text: &str, word: &str) -> bool {
+    !word.is_empty()
+        && text.match_indices(word).any(|(i, _)| {
+            let token = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
+            let before = text[..i].chars().next_back().is_none_or(|c| !token(c));
+            let after = text[i + word.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| !token(c));
+            before && after
+        })
 }
 
 /// A client Secret's `client-auth` as the Argo Events clients read it: a YAML mapping with a

@@ -9,6 +9,27 @@ use std::borrow::Cow;
 
 use crate::error::{Cause, Credential, Error};
 
+/// The most errors a front end prints for one input; the rest are counted, not shown, so that
+/// a large broken input prints a screenful rather than megabytes.
+pub const MAX_ERRORS: usize = 20;
+
+/// The line that stands for the errors past [`MAX_ERRORS`] of `total`, when there are any.
+pub fn more_errors(total: usize) -> Option<String> {
+    let more = total.checked_sub(MAX_ERRORS).filter(|&n| n > 0)?;
+    Some(format!(
+        "and {more} more error{}",
+        if more == 1 { "" } else { "s" }
+    ))
+}
+
+/// How many errors a line of [`more_errors`] stands for; 0 for any other text.
+pub fn hidden_errors(line: &str) -> usize {
+    line.strip_prefix("and ")
+        .and_then(|rest| rest.split_once(" more error"))
+        .and_then(|(n, _)| n.parse().ok())
+        .unwrap_or(0)
+}
+
 /// How the users of one front end set what the advice asks for.
 pub struct Terms {
     /// How to give a seed, completed by "to derive a stable token".

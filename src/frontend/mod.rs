@@ -9,6 +9,7 @@ pub mod advice;
 pub mod argocd;
 pub mod fsread;
 pub mod function;
+pub mod input;
 pub mod options;
 pub mod seed;
 

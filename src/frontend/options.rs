@@ -364,15 +364,15 @@ fn convert(raw: &Raw, shape: &Value) -> Result<Option<Value>, String> {
                 "true" | "yes" | "on" => Ok(Some(Value::Bool(true))),
                 "false" | "no" | "off" => Ok(Some(Value::Bool(false))),
                 _ => Err(format!(
-                    "expected true or false, found \"{}\"",
-                    printable(s)
+                    "expected true or false, found {}",
+                    crate::error::quote(s)
                 )),
             },
-            Value::Object(_) => match yaml_value(s) {
+            Value::Object(_) => match yaml_value(s)? {
                 Some(v @ Value::Object(_)) => Ok(Some(v)),
                 _ => Err("expected a YAML mapping, for example \"{team: platform}\"".to_owned()),
             },
-            Value::Array(_) => match yaml_value(s) {
+            Value::Array(_) => match yaml_value(s)? {
                 Some(v @ Value::Array(_)) => Ok(Some(v)),
                 _ => Err("expected a YAML sequence, for example \"[a, b]\"".to_owned()),
             },
@@ -383,11 +383,11 @@ fn convert(raw: &Raw, shape: &Value) -> Result<Option<Value>, String> {
             Value::Array(_) => Ok(Some(Value::Array(
                 items
                     .iter()
-                    .map(|i| match yaml_value(i) {
-                        Some(v @ Value::Object(_)) => v,
-                        _ => Value::String(i.clone()),
+                    .map(|i| match yaml_value(i)? {
+                        Some(v @ Value::Object(_)) => Ok(v),
+                        _ => Ok(Value::String(i.clone())),
                     })
-                    .collect(),
+                    .collect::<Result<_, String>>()?,
             ))),
             _ => Err("expected a single value, not a list".to_owned()),
         },
@@ -403,15 +403,24 @@ fn convert(raw: &Raw, shape: &Value) -> Result<Option<Value>, String> {
 }
 
 /// A text read as one YAML document, the way kpt and kustomize read YAML (only `true` and
-/// `false` are booleans), so that label values such as `yes` stay strings.
-fn yaml_value(text: &str) -> Option<Value> {
-    match yaml::load_documents_with(text, Schema::Kyaml)
-        .ok()?
-        .as_mut_slice()
-    {
+/// `false` are booleans), so that label values such as `yes` stay strings. `None` when it is
+/// not exactly one document; an error when a limit of the reader is reached, worded with the
+/// position in the text.
+fn yaml_value(text: &str) -> Result<Option<Value>, String> {
+    let mut docs = match yaml::load_documents_with(text, Schema::Kyaml) {
+        Ok(docs) => docs,
+        Err(e) if e.message().starts_with("invalid YAML") => return Ok(None),
+        Err(e) => {
+            return Err(match e.location() {
+                Some(l) => format!("{e} (line {}, column {})", l.line, l.column),
+                None => e.to_string(),
+            });
+        }
+    };
+    Ok(match docs.as_mut_slice() {
         [doc] => Some(std::mem::take(&mut doc.value)),
         _ => None,
-    }
+    })
 }
 
 fn insert(map: &mut Map<String, Value>, path: &[String], value: Value) {
@@ -483,16 +492,6 @@ fn normalize(name: &str) -> String {
         .filter(char::is_ascii_alphanumeric)
         .map(|c| c.to_ascii_lowercase())
         .collect()
-}
-
-/// A value for a message: at most 60 characters, control characters escaped, so that input
-/// can neither flood a log nor forge lines or colours in it.
-pub fn printable(s: &str) -> String {
-    let mut out: String = s.chars().take(60).flat_map(char::escape_debug).collect();
-    if s.chars().count() > 60 {
-        out.push('…');
-    }
-    out
 }
 
 /// A sample raw value for every key of [`RenderOptions`], and the value it must set in the

@@ -23,7 +23,8 @@ pub(super) fn plan(
         c.invalid(
             &format!("{P}.version"),
             format!(
-                "unsupported version \"{version}\", supported versions: \"{}\"; add it to the version table with the jetstreamVersions option",
+                "unsupported version {}, supported versions: \"{}\"; add it to the version table with the jetstreamVersions option",
+                crate::error::quote(&version),
                 known.join(",")
             ),
         );

@@ -129,7 +129,8 @@ fn metadata(c: &mut Checker<'_>, bus: &EventBus, options: &RenderOptions) -> (St
             c.invalid(
                 "metadata.name",
                 format!(
-                    "\"{name}\" has {} characters; at most {max} keep the StatefulSet, Service and pod names valid",
+                    "{} has {} characters; at most {max} keep the StatefulSet, Service and pod names valid",
+                    crate::error::quote(&name),
                     name.len()
                 ),
             );
@@ -238,7 +239,8 @@ impl<'a> Checker<'a> {
             self.invalid(
                 path,
                 format!(
-                    "\"{value}\" is not allowed; use one of: {}",
+                    "{} is not allowed; use one of: {}",
+                    crate::error::quote(value),
                     allowed.join(", ")
                 ),
             );

@@ -50,7 +50,10 @@ pub(super) fn plan(c: &mut Checker<'_>, n: &NativeStrategy, options: &RenderOpti
         Some(other) => {
             c.invalid(
                 &format!("{P}.auth"),
-                format!("\"{other}\" is not allowed; use one of: none, token"),
+                format!(
+                    "{} is not allowed; use one of: none, token",
+                    crate::error::quote(other)
+                ),
             );
             StanAuth::None
         }

@@ -13,7 +13,7 @@ use eventbus_gen::frontend::argocd::{Announcement, announcements};
 use eventbus_gen::yaml::load_documents;
 use serde_json::{Value, json};
 
-use crate::support::{Output, TEST_SEED, TempDir, binary, copy_tree, root};
+use crate::support::{Output, TEST_SEED, TempDir, binary, bounded, copy_tree, root};
 
 /// Where the application lives in the test repository (`spec.source.path`).
 const SOURCE_PATH: &str = "apps/events";
@@ -60,7 +60,7 @@ fn escape(s: &str) -> String {
 }
 
 /// The variables Argo CD sets for `parameters` (entries `{name, string|array|map}`).
-fn parameter_env(parameters: &[Value]) -> Vec<(String, String)> {
+pub(crate) fn parameter_env(parameters: &[Value]) -> Vec<(String, String)> {
     let mut env = vec![(
         "ARGOCD_APP_PARAMETERS".to_owned(),
         if parameters.is_empty() {
@@ -135,8 +135,33 @@ fn plugin_command(which: &str) -> Vec<String> {
 /// Runs a plugin command as the plugin server does: cwd = the application folder, the
 /// sidecar's environment, Argo CD's variables, then `extra` (parameters, user env).
 fn run(which: &str, app: &App, extra: &[(String, String)]) -> Output {
+    run_as(binary, which, app, extra)
+}
+
+/// [`run`] under the memory and time limits of [`bounded`].
+pub(crate) fn run_bounded(which: &str, app: &App, extra: &[(String, String)]) -> Output {
+    run_as(bounded, which, app, extra)
+}
+
+/// An application folder holding `files` (path, content as bytes).
+pub(crate) fn app_with_bytes(files: &[(&str, &[u8])]) -> App {
+    let repo = TempDir::new("repo");
+    let dir = repo.path().join(SOURCE_PATH);
+    fs::create_dir_all(&dir).unwrap();
+    for (name, bytes) in files {
+        fs::write(dir.join(name), bytes).unwrap();
+    }
+    App { _repo: repo, dir }
+}
+
+fn run_as(
+    start: fn(&[String]) -> crate::support::Run,
+    which: &str,
+    app: &App,
+    extra: &[(String, String)],
+) -> Output {
     // The sidecar's own environment (the patch sets the seed from a Secret).
-    binary(&plugin_command(which))
+    start(&plugin_command(which))
         .current_dir(&app.dir)
         .env_clear()
         .env("HOME", "/home/argocd")

@@ -358,6 +358,77 @@ fn existing_secrets_in_the_input_keep_every_byte() {
     assert_eq!(out.stdout, first);
 }
 
+/// Kept Secrets must hold together: a client password the server does not know, a certificate
+/// that is not PEM, or a key of another certificate is an error naming Secret and key, and
+/// never the value.
+#[test]
+fn existing_secrets_that_disagree_are_refused_without_their_values() {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let first = render_ok(&["render", "fixtures/jetstream/default.yaml"]);
+    let secrets: Vec<Value> = documents(&first)
+        .into_iter()
+        .filter(|d| d["kind"] == "Secret")
+        .collect();
+    let bus = std::fs::read_to_string(root().join("fixtures/jetstream/default.yaml")).unwrap();
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("disagreeing-secrets");
+    std::fs::create_dir_all(&dir).unwrap();
+    let server = secrets
+        .iter()
+        .position(|s| s["data"].get("cert").is_some())
+        .unwrap();
+    let client = 1 - server;
+    let decoded = |s: &Value, k: &str| b64.decode(s["data"][k].as_str().unwrap()).unwrap();
+    let auth = String::from_utf8(decoded(&secrets[client], "client-auth")).unwrap();
+    let password = auth
+        .lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .unwrap()
+        .to_owned();
+    let cases: [(&str, &str, Vec<u8>, &str); 3] = [
+        (
+            "client-auth",
+            "client",
+            auth.replace(&password, "changed-password").into_bytes(),
+            "are not among the users of",
+        ),
+        (
+            "cert",
+            "server",
+            b"not a certificate".to_vec(),
+            "hold no PEM certificate in",
+        ),
+        (
+            "private-key",
+            "server",
+            decoded(&secrets[server], "cluster-private-key"),
+            "is not the key of the certificate in",
+        ),
+    ];
+    for (key, which, value, needle) in cases {
+        let mut changed = secrets.clone();
+        let i = if which == "server" { server } else { client };
+        changed[i]["data"][key] = Value::String(b64.encode(&value));
+        let mut text = bus.clone();
+        for s in &changed {
+            text.push_str("---\n");
+            text.push_str(&serde_json::to_string(s).unwrap());
+            text.push('\n');
+        }
+        let input = dir.join(format!("{key}.yaml"));
+        std::fs::write(&input, text).unwrap();
+        let out = run(&["render", input.to_str().unwrap()], None, &[]);
+        assert_eq!(out.code, 1, "{key}: {}", out.stderr);
+        assert!(out.stdout.is_empty());
+        assert!(out.stderr.contains(needle), "{key}: {}", out.stderr);
+        assert!(out.stderr.contains(key), "{key}: {}", out.stderr);
+        assert!(
+            !out.stderr.contains(&password),
+            "{key}: the password was shown"
+        );
+    }
+}
+
 #[test]
 fn real_world_verdicts_hold() {
     let dir = "fixtures/real-world";

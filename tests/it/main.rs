@@ -6,6 +6,7 @@ mod cli;
 mod exports;
 mod frontends;
 mod golden;
+mod hostile;
 mod jetstream;
 mod krm;
 mod no_silent_drops;

@@ -7,6 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -73,7 +74,8 @@ impl Output {
 /// empty stdin and without the `EVENTBUS_GEN_SEED` of the calling environment.
 pub struct Run {
     cmd: Command,
-    stdin: String,
+    stdin: Vec<u8>,
+    deadline: Option<Duration>,
 }
 
 /// Starts setting up a run of `eventbus-gen` with `args`.
@@ -84,14 +86,46 @@ pub fn binary<S: AsRef<OsStr>>(args: &[S]) -> Run {
         .env_remove("EVENTBUS_GEN_SEED");
     Run {
         cmd,
-        stdin: String::new(),
+        stdin: Vec::new(),
+        deadline: None,
+    }
+}
+
+/// The address space a bounded run may use, in KiB (256 MiB).
+pub const MEMORY_LIMIT_KIB: u64 = 256 * 1024;
+
+/// The wall time a bounded run may take. Generous: it catches a run that does not end, not a
+/// slow one (the machine running the tests may be busy).
+pub const TIME_LIMIT: Duration = Duration::from_secs(30);
+
+/// [`binary`], run under an address-space limit of [`MEMORY_LIMIT_KIB`] (`ulimit -v`, so no
+/// unsafe code) and killed after [`TIME_LIMIT`].
+pub fn bounded<S: AsRef<OsStr>>(args: &[S]) -> Run {
+    let mut cmd = Command::new("/bin/sh");
+    cmd.arg("-c")
+        .arg(format!(
+            "ulimit -v {MEMORY_LIMIT_KIB} && exec \"$0\" \"$@\""
+        ))
+        .arg(BIN)
+        .args(args)
+        .current_dir(root())
+        .env_remove("EVENTBUS_GEN_SEED");
+    Run {
+        cmd,
+        stdin: Vec::new(),
+        deadline: Some(TIME_LIMIT),
     }
 }
 
 impl Run {
     /// Sends `text` on stdin.
-    pub fn stdin(mut self, text: &str) -> Self {
-        text.clone_into(&mut self.stdin);
+    pub fn stdin(self, text: &str) -> Self {
+        self.stdin_bytes(text.as_bytes())
+    }
+
+    /// Sends `bytes` on stdin.
+    pub fn stdin_bytes(mut self, bytes: &[u8]) -> Self {
+        bytes.clone_into(&mut self.stdin);
         self
     }
 
@@ -135,17 +169,50 @@ impl Run {
             .stderr(Stdio::piped())
             .spawn()
             .expect("the binary starts");
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(self.stdin.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
+        let Some(limit) = self.deadline else {
+            // A closed stdin (the binary refused early) is not a failure of the test.
+            let _ = child.stdin.take().unwrap().write_all(&self.stdin);
+            let out = child.wait_with_output().unwrap();
+            return Output {
+                code: out.status.code().expect("not killed by a signal"),
+                stdout: String::from_utf8(out.stdout).unwrap(),
+                stderr: String::from_utf8(out.stderr).unwrap(),
+            };
+        };
+        // Pipes drained on threads, so that a run that never ends can be killed.
+        let mut stdin = child.stdin.take().unwrap();
+        let input = std::mem::take(&mut self.stdin);
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
+        let drain = |mut r: Box<dyn std::io::Read + Send>| {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                r.read_to_end(&mut bytes).unwrap();
+                bytes
+            })
+        };
+        let stdout = drain(Box::new(child.stdout.take().unwrap()));
+        let stderr = drain(Box::new(child.stderr.take().unwrap()));
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if start.elapsed() > limit {
+                let _ = child.kill();
+                panic!("the run did not end within {limit:?}");
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        writer.join().unwrap();
+        let stderr = String::from_utf8(stderr.join().unwrap()).unwrap();
         Output {
-            code: out.status.code().expect("not killed by a signal"),
-            stdout: String::from_utf8(out.stdout).unwrap(),
-            stderr: String::from_utf8(out.stderr).unwrap(),
+            code: status
+                .code()
+                .unwrap_or_else(|| panic!("killed by a signal ({status}); stderr:\n{stderr}")),
+            stdout: String::from_utf8(stdout.join().unwrap()).unwrap(),
+            stderr,
         }
     }
 }

@@ -6,7 +6,6 @@ use std::path::{Component, Path, PathBuf};
 use serde_json::Value;
 
 use super::{Failure, SourceParams};
-use crate::frontend::options::printable;
 use crate::yaml::{self, Document};
 
 /// The files chosen in the application folder, and why other entries were passed over.
@@ -35,19 +34,19 @@ pub fn select_files(dir: &Path, source: &SourceParams) -> Result<Selection, Fail
         let mut seen = BTreeSet::new();
         for f in &source.files {
             let p = Path::new(f);
-            let shown = printable(f);
+            let shown = crate::error::quote(f);
             let inside = p
                 .components()
                 .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
             if f.is_empty() || !p.components().any(|c| matches!(c, Component::Normal(_))) {
                 return Err(Failure::setup(vec![format!(
-                    "files: \"{shown}\" names no file; give paths relative to the application \
+                    "files: {shown} names no file; give paths relative to the application \
                      folder, such as bus.yaml"
                 )]));
             }
             if !inside {
                 return Err(Failure::setup(vec![format!(
-                    "files: \"{shown}\" must be a relative path inside the application folder \
+                    "files: {shown} must be a relative path inside the application folder \
                      (no leading /, no \"..\")"
                 )]));
             }
@@ -69,9 +68,7 @@ pub fn select_files(dir: &Path, source: &SourceParams) -> Result<Selection, Fail
                     Err(_) => Some("is not a file in the application folder"),
                 };
                 if let Some(problem) = problem {
-                    return Err(Failure::setup(vec![format!(
-                        "files: \"{shown}\" {problem}"
-                    )]));
+                    return Err(Failure::setup(vec![format!("files: {shown} {problem}")]));
                 }
             }
             // `./bus.yaml`, `bus.yaml` and `sub//bus.yaml` name one file.
@@ -81,7 +78,7 @@ pub fn select_files(dir: &Path, source: &SourceParams) -> Result<Selection, Fail
                 .collect();
             if !seen.insert(normal) {
                 return Err(Failure::setup(vec![format!(
-                    "files: \"{shown}\" is listed twice"
+                    "files: {shown} is listed twice"
                 )]));
             }
         }
@@ -187,13 +184,27 @@ pub(super) fn load_files(dir: &Path, files: &[String]) -> Result<Vec<Input>, Fai
     let mut offset = 0;
     for path in files {
         let name = shown_name(path);
-        // Not followed if a link was put in place after the files were chosen.
-        let text = crate::frontend::fsread::read_regular(&dir.join(path), u64::MAX)
-            .map_err(|e| Failure::setup(vec![format!("cannot read {name}: {e}")]))?
-            .ok_or_else(|| Failure::setup(vec![format!("{name} is not a regular file")]))?;
-        let Ok(text) = String::from_utf8(text) else {
-            problems.push(format!("{name}: error: not UTF-8 text"));
+        // Not followed if a link was put in place after the files were chosen; at most the
+        // input limit is read, then decoded as every input is.
+        let bytes = crate::frontend::fsread::read_regular(
+            &dir.join(path),
+            crate::yaml::MAX_INPUT_BYTES as u64 + 1,
+        )
+        .map_err(|e| Failure::setup(vec![format!("cannot read {name}: {e}")]))?
+        .ok_or_else(|| Failure::setup(vec![format!("{name} is not a regular file")]))?;
+        if bytes.len() > crate::yaml::MAX_INPUT_BYTES {
+            problems.push(format!(
+                "{name}: error: more than {} bytes; larger inputs are not read",
+                crate::yaml::MAX_INPUT_BYTES
+            ));
             continue;
+        }
+        let text = match crate::frontend::input::decode(bytes) {
+            Ok(text) => text,
+            Err(e) => {
+                problems.push(format!("{name}: error: {e}"));
+                continue;
+            }
         };
         match yaml::load_numbered(&text, offset) {
             // A `kind: List` (kubectl's export of several objects) stands for its items.

@@ -109,8 +109,11 @@ pub struct Settings {
 pub struct Failure {
     /// What kind of failure.
     pub kind: FailureKind,
-    /// One line per problem, ready for stderr (no secret is ever in them).
+    /// One line per problem, ready for stderr (no secret is ever in them); past
+    /// [`MAX_ERRORS`](crate::frontend::advice::MAX_ERRORS), a last line counts the rest.
     pub messages: Vec<String>,
+    /// How many problems there are in all.
+    pub problems: usize,
 }
 
 /// The kind of a [`Failure`].
@@ -127,14 +130,22 @@ impl Failure {
     fn setup(messages: Vec<String>) -> Self {
         Failure {
             kind: FailureKind::Setup,
+            problems: messages.len(),
             messages,
         }
     }
 
-    fn input(messages: Vec<String>) -> Self {
+    /// An input failure; past [`MAX_ERRORS`](crate::frontend::advice::MAX_ERRORS) messages,
+    /// the rest are counted.
+    fn input(mut messages: Vec<String>) -> Self {
+        let problems = messages.len();
+        let more = crate::frontend::advice::more_errors(problems);
+        messages.truncate(crate::frontend::advice::MAX_ERRORS);
+        messages.extend(more.map(|m| format!("error: {m}")));
         Failure {
             kind: FailureKind::Input,
             messages,
+            problems,
         }
     }
 }
@@ -236,29 +247,42 @@ pub fn generate(dir: &Path, env: &Env) -> Result<Generated, Failure> {
     if parsed.buses.is_empty() {
         return Err(Failure::input(vec![no_bus_message(&files)]));
     }
-    let rendered = crate::validate::validate(&parsed, options)
-        .and_then(|plans| crate::pipeline::render(&plans, &parsed, options))
+    // Each bus is written to text as soon as it is rendered, keeping only the names of its
+    // objects for the clash check below: memory holds text, not objects.
+    let default_ns = options.namespace.clone().unwrap_or_default();
+    let mut owners: BTreeMap<(String, String, String), String> = BTreeMap::new();
+    let mut by_document: BTreeMap<usize, String> = BTreeMap::new();
+    let (mut buses, mut objects) = (0usize, 0usize);
+    let warnings = crate::validate::validate(&parsed, options)
+        .and_then(|plans| {
+            crate::pipeline::render_each(&plans, &parsed, options, None, |bus| {
+                let mut text = String::new();
+                for o in &bus.objects {
+                    let ns = o.metadata().namespace.as_deref().unwrap_or(&default_ns);
+                    let id = (o.kind().to_owned(), ns.to_owned(), o.name().to_owned());
+                    owners.insert(id, bus.name.clone());
+                    crate::output::append_yaml(&mut text, &Item::Rendered(o))?;
+                }
+                buses += 1;
+                objects += bus.objects.len();
+                by_document.insert(bus.document, text);
+                Ok(())
+            })
+        })
         .map_err(|e| {
             let bus = |d: usize| parsed.buses.iter().find(|b| b.document == d);
             report(&inputs, &reword(e, &bus))
         })?;
 
-    let default_ns = options.namespace.clone().unwrap_or_default();
-    let mut owners: BTreeMap<(&str, &str, &str), &str> = BTreeMap::new();
-    for bus in &rendered.buses {
-        for o in &bus.objects {
-            let ns = o.metadata().namespace.as_deref().unwrap_or(&default_ns);
-            owners.insert((o.kind(), ns, o.name()), &bus.name);
-        }
-    }
-    let by_document: BTreeMap<usize, &crate::render::RenderedBus> =
-        rendered.buses.iter().map(|b| (b.document, b)).collect();
-    let mut items = Vec::new();
+    let mut yaml = String::new();
     let (mut passed, mut replaced) = (0usize, 0usize);
     for input in &inputs {
         for doc in &input.docs {
-            if let Some(bus) = by_document.get(&doc.index) {
-                items.extend(bus.objects.iter().map(Item::Rendered));
+            if let Some(text) = by_document.remove(&doc.index) {
+                if !yaml.is_empty() {
+                    yaml.push_str("---\n");
+                }
+                yaml.push_str(&text);
                 continue;
             }
             let kind = doc.value.get("kind").and_then(Value::as_str).unwrap_or("");
@@ -266,7 +290,8 @@ pub fn generate(dir: &Path, env: &Env) -> Result<Generated, Failure> {
             let field = |k: &str| meta.and_then(|m| m.get(k)).and_then(Value::as_str);
             let ns = field("namespace").unwrap_or(&default_ns);
             let name = field("name").unwrap_or("");
-            match owners.get(&(kind, ns, name)) {
+            let id = (kind.to_owned(), ns.to_owned(), name.to_owned());
+            match owners.get(&id) {
                 Some(_) if document_kind(&doc.value) == DocumentKind::Secret => replaced += 1,
                 Some(bus) => problems.push(format!(
                     "{}: error: {kind} {ns}/{name} is also rendered for EventBus {bus}; remove \
@@ -274,7 +299,8 @@ pub fn generate(dir: &Path, env: &Env) -> Result<Generated, Failure> {
                     input.at(doc.start)
                 )),
                 None => {
-                    items.push(Item::Passed(&doc.value));
+                    crate::output::append_yaml(&mut yaml, &Item::Passed(&doc.value))
+                        .map_err(|e| Failure::setup(vec![e.to_string()]))?;
                     passed += 1;
                 }
             }
@@ -283,22 +309,13 @@ pub fn generate(dir: &Path, env: &Env) -> Result<Generated, Failure> {
     if !problems.is_empty() {
         return Err(Failure::input(problems));
     }
-    let yaml =
-        crate::output::to_yaml_stream(&items).map_err(|e| Failure::setup(vec![e.to_string()]))?;
 
     let mut notes: Vec<String> = skipped;
     notes.extend(
-        rendered
-            .warnings
+        warnings
             .iter()
             .map(|w| format!("{}: warning: {w}", locate_warning(&inputs, w))),
     );
-    let buses = rendered.buses.len();
-    let objects = rendered
-        .buses
-        .iter()
-        .map(|b| b.objects.len())
-        .sum::<usize>();
     let mut summary = format!(
         "eventbus-gen: rendered {buses} EventBus{} into {objects} objects, passed {passed} other \
          document{} through",

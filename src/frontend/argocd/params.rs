@@ -73,9 +73,9 @@ impl Values {
                 .collect();
             known.sort();
             problems.push(format!(
-                "{}: unknown parameter \"{}\"{}; known parameters: {}",
+                "{}: unknown parameter {}{}; known parameters: {}",
                 param.origin,
-                param.name,
+                crate::error::quote(&param.name),
                 near(&param.name, &known),
                 known.join(", ")
             ));
@@ -130,13 +130,25 @@ pub(super) fn user_env_params(env: &Env) -> Vec<Param> {
 /// `null` means none), else from the `PARAM_*` variables.
 pub(super) fn parameters(env: &Env) -> Result<Vec<Param>, String> {
     if let Some(json) = env.get(PARAMETERS_ENV) {
-        let list: Option<Vec<AppParameter>> = serde_json::from_str(json)
-            .map_err(|e| format!("{PARAMETERS_ENV} is not a JSON list of parameters: {e}"))?;
+        // Read like every other YAML (JSON is YAML), so that the same bounds apply.
+        let not_a_list = |e: &dyn std::fmt::Display| {
+            format!("{PARAMETERS_ENV} is not a JSON list of parameters: {e}")
+        };
+        let value = crate::yaml::load_documents_with(json, crate::yaml::Schema::Kyaml)
+            .map_err(|e| match e.location() {
+                Some(l) => not_a_list(&format_args!("{e} at line {} column {}", l.line, l.column)),
+                None => not_a_list(&e),
+            })?
+            .into_iter()
+            .next()
+            .map_or(serde_json::Value::Null, |d| d.value);
+        let list: Option<Vec<AppParameter>> =
+            serde_json::from_value(value).map_err(|e| not_a_list(&e))?;
         return list
             .unwrap_or_default()
             .into_iter()
             .map(|p| {
-                let origin = format!("parameter \"{}\"", p.name);
+                let origin = format!("parameter {}", crate::error::quote(&p.name));
                 let value = match (p.string, p.array, p.map) {
                     (Some(s), None, None) => ParamValue::String(s),
                     (None, Some(a), None) => ParamValue::Array(a),
@@ -383,7 +395,7 @@ mod tests {
             let param = |value| Param {
                 name: key.clone(),
                 value,
-                origin: format!("parameter \"{key}\""),
+                origin: format!("parameter {}", crate::error::quote(&key)),
             };
             assert_eq!(
                 through(param(ParamValue::String(text.clone()))).unwrap(),

@@ -88,13 +88,18 @@ pub fn run(input: &str, env: &Environment) -> Outcome {
     let success = !results.iter().any(|r| r.severity == krm::Severity::Error);
     for r in &results {
         if r.severity != krm::Severity::Info {
-            stderr.push(format!("eventbus-gen: {}", r.summary()));
+            stderr.push(format!(
+                "eventbus-gen: {}",
+                crate::error::one_line(&r.summary())
+            ));
         }
     }
-    let errors = results
+    // The last error result may stand for those past the cap.
+    let errors: usize = results
         .iter()
         .filter(|r| r.severity == krm::Severity::Error)
-        .count();
+        .map(|r| 1.max(crate::frontend::advice::hidden_errors(&r.message)))
+        .sum();
     if !success {
         stderr.push(format!(
             "eventbus-gen: {errors} error{} found; the items were left unchanged",
@@ -275,11 +280,16 @@ fn process<'a>(list: &'a ResourceList, env: &Environment) -> Result<Done<'a>, Ve
     }
 
     let to_results = |errors: crate::Errors| {
-        errors
+        let mut out: Vec<_> = errors
             .0
             .iter()
+            .take(crate::frontend::advice::MAX_ERRORS)
             .map(|e| results::error(e, &source, &source_of))
-            .collect::<Vec<_>>()
+            .collect();
+        out.extend(
+            crate::frontend::advice::more_errors(errors.0.len()).map(krm::ResultItem::error),
+        );
+        out
     };
     let parsed = crate::pipeline::parse_documents(&docs, &options, true).map_err(to_results)?;
     let plans = crate::validate::validate(&parsed, &options).map_err(to_results)?;
