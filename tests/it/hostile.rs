@@ -282,7 +282,7 @@ fn every_case_fails_cleanly_in_every_front_end() {
             }
             snapshot.push_str(&format!("=== {front}: exit {}\n", out.code));
             let file_name = file.to_string_lossy().into_owned();
-            snapshot.push_str(&shown(&out.stderr).replace(&file_name, "FILE"));
+            snapshot.push_str(&shown(&out.stderr.replace(&file_name, "FILE")));
         }
         let name = case.name.replace('/', "@").replace(".yaml", "");
         insta::with_settings!({
