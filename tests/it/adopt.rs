@@ -129,3 +129,72 @@ fn json_output_parses() {
     assert_eq!(sts["replicas"], 3);
     assert_eq!(report["owned"].as_array().unwrap().len(), 5);
 }
+
+const JS_EXPORT: &str = "fixtures/exports/jetstream-default.yaml";
+const JS_SPEC: &str = "fixtures/exports/jetstream-default.spec.yaml";
+
+fn js_spec_with(extra: &str) -> String {
+    let text = std::fs::read_to_string(crate::support::root().join(JS_SPEC)).unwrap();
+    format!("{text}{extra}")
+}
+
+#[test]
+fn a_jetstream_export_and_its_spec_change_nothing() {
+    let out = run(
+        &["adopt", "--no-pdb", "--live", JS_EXPORT, JS_SPEC],
+        None,
+        &[],
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let report = out.stdout;
+    for object in [
+        "Service argo-events/eventbus-default-js-svc: unchanged",
+        "ConfigMap argo-events/eventbus-default-js-config: unchanged",
+        "Secret argo-events/eventbus-default-js-server: unchanged",
+        "Secret argo-events/eventbus-default-js-client-auth: unchanged",
+        "StatefulSet argo-events/eventbus-default-js: unchanged",
+        "EventBus argo-events/default: client configuration kept",
+    ] {
+        assert!(report.contains(object), "{object}:\n{report}");
+    }
+}
+
+#[test]
+fn a_jetstream_config_change_is_reloaded() {
+    let spec = js_spec_with("    maxPayload: 2MB\n");
+    let out = run(
+        &["adopt", "--no-pdb", "--live", JS_EXPORT, "-"],
+        Some(&spec),
+        &[],
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains(
+            "ConfigMap argo-events/eventbus-default-js-config: changes without restart: the config reloader"
+        ),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_new_stream_config_changes_the_clients() {
+    let spec = js_spec_with("    streamConfig: |\n      maxMsgs: 100\n");
+    let out = run(
+        &["adopt", "--no-pdb", "--live", JS_EXPORT, "-"],
+        Some(&spec),
+        &[],
+    );
+    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("EventBus argo-events/default: client configuration changes"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("  spec.jetstreamExotic.streamConfig"),
+        "{}",
+        out.stdout
+    );
+}
