@@ -39,6 +39,7 @@
 
 #![deny(missing_docs)]
 
+mod adopt;
 mod certs;
 mod credentials;
 mod error;

@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use eventbus_gen::frontend::input;
 use eventbus_gen::frontend::seed::SEED_ENV;
 
+mod adopt;
 mod argocd;
 mod options;
 mod render;
@@ -28,6 +29,10 @@ struct Cli {
 enum Command {
     /// Render EventBus files to a YAML stream of Kubernetes objects on stdout.
     Render(Box<render::RenderArgs>),
+    /// Compare the render of EventBus files with a running bus's export: what applying would
+    /// do to each object. Exit 0 nothing running changes, 3 pods or clients restart, 4 the
+    /// apply would be refused or credentials would change.
+    Adopt(Box<adopt::AdoptArgs>),
     /// Print the JSON Schema of the EventBus spec (or of the render options).
     Schema(SchemaArgs),
     /// Run as a KRM function (kpt, kustomize): read a ResourceList on stdin, write one to
@@ -57,6 +62,11 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Render(args)) => render::render(*args),
+        Some(Command::Adopt(args)) => match adopt::adopt(*args) {
+            Ok(0) => Ok(()),
+            Ok(code) => return ExitCode::from(code),
+            Err(e) => Err(e),
+        },
         Some(Command::Schema(args)) => schema(&args),
         Some(Command::Krm) => krm(),
         Some(Command::Argocd(command)) => argocd::run(command),

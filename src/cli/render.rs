@@ -44,7 +44,7 @@ const TERMS: advice::Terms = advice::Terms {
 };
 
 /// Prints errors as `file:line:column: error: path: message`.
-fn report_errors(errors: &Errors, name_of: &dyn Fn(&Error) -> String) {
+pub(super) fn report_errors(errors: &Errors, name_of: &dyn Fn(&Error) -> String) {
     let stderr = std::io::stderr();
     let mut w = stderr.lock();
     for e in errors.as_slice().iter().take(advice::MAX_ERRORS) {
@@ -70,7 +70,7 @@ fn report_errors(errors: &Errors, name_of: &dyn Fn(&Error) -> String) {
     );
 }
 
-fn report_warnings(warnings: &[Warning], name_of: &dyn Fn(Option<usize>) -> String) {
+pub(super) fn report_warnings(warnings: &[Warning], name_of: &dyn Fn(Option<usize>) -> String) {
     let stderr = std::io::stderr();
     let mut w = stderr.lock();
     for warning in warnings {

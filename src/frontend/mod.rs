@@ -21,6 +21,11 @@ pub mod pipeline {
     pub use crate::validate::validate;
 }
 
+/// The comparison behind `adopt`: rendered objects against the live objects of an export.
+pub mod adopt {
+    pub use crate::adopt::{ObjectReport, Owned, Report, Verdict, compare};
+}
+
 /// Test support: values the integration tests compute expectations from.
 #[doc(hidden)]
 pub mod testing {

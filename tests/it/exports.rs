@@ -5,10 +5,11 @@ use serde_json::Value;
 use crate::support::{kind_name, root, run};
 
 const STAN_EXPORT: &str = "fixtures/exports/stan-token.yaml";
+const JS_EXPORT: &str = "fixtures/exports/jetstream-default.yaml";
 
 /// The Secrets of the export, by name: their `data` as written there.
-fn exported_secret_data() -> Vec<(String, Value)> {
-    let text = std::fs::read_to_string(root().join(STAN_EXPORT)).unwrap();
+fn exported_secret_data(export: &str) -> Vec<(String, Value)> {
+    let text = std::fs::read_to_string(root().join(export)).unwrap();
     let docs = eventbus_gen::yaml::load_documents(&text).unwrap();
     docs[0].value["items"]
         .as_array()
@@ -26,17 +27,19 @@ fn exported_secret_data() -> Vec<(String, Value)> {
 
 #[test]
 fn a_render_from_an_export_keeps_its_tokens_byte_for_byte() {
-    let out = run(&["render", STAN_EXPORT], None, &[]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let docs = out.docs();
-    let secrets = exported_secret_data();
-    assert_eq!(secrets.len(), 2);
-    for (name, data) in secrets {
-        let rendered = docs
-            .iter()
-            .find(|d| d["kind"] == "Secret" && d["metadata"]["name"] == name.as_str())
-            .unwrap_or_else(|| panic!("Secret {name} not rendered"));
-        assert_eq!(rendered["data"], data, "Secret {name}");
+    for export in [STAN_EXPORT, JS_EXPORT] {
+        let out = run(&["render", export], None, &[]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let docs = out.docs();
+        let secrets = exported_secret_data(export);
+        assert_eq!(secrets.len(), 2);
+        for (name, data) in secrets {
+            let rendered = docs
+                .iter()
+                .find(|d| d["kind"] == "Secret" && d["metadata"]["name"] == name.as_str())
+                .unwrap_or_else(|| panic!("Secret {name} not rendered from {export}"));
+            assert_eq!(rendered["data"], data, "Secret {name} of {export}");
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! End-to-end tests: fixtures against snapshots, the binary, upstream facts and properties.
 //! The helpers every module uses live in `support`.
 
+mod adopt;
 mod argocd;
 mod cli;
 mod exports;

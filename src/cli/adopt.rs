@@ -1,0 +1,258 @@
+//! `eventbus-gen adopt --live EXPORT SPEC...`: what applying the render of SPEC over the running
+//! bus in EXPORT would do, object by object.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use eventbus_gen::frontend::adopt::{self, ObjectReport, Owned, Report, Verdict};
+use eventbus_gen::frontend::pipeline;
+use eventbus_gen::{Errors, yaml};
+use serde_json::{Value, json};
+
+use super::options::OptionArgs;
+use super::render::{report_errors, report_warnings};
+use super::{Failure, read_file, write_stdout};
+
+#[derive(Args, Debug)]
+pub(super) struct AdoptArgs {
+    /// The running bus: `kubectl get eventbus,statefulset,service,configmap,secret,
+    /// poddisruptionbudget -o yaml`. Its Secrets are used for the render (tokens kept).
+    #[arg(long, value_name = "EXPORT")]
+    live: PathBuf,
+    /// EventBus files to render (YAML or JSON); `-` reads stdin.
+    #[arg(value_name = "SPEC", required = true)]
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    options: OptionArgs,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    output: Format,
+    /// Do not print warnings of the render.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+/// Exit code 3 or 4 (or 0) from the report; errors as elsewhere.
+pub(super) fn adopt(args: AdoptArgs) -> Result<u8, Failure> {
+    let options = args.options.to_options()?;
+    let mut names: Vec<(usize, String)> = Vec::new();
+    let mut docs = Vec::new();
+    let mut unreadable = false;
+    let mut load = |path: &PathBuf, docs: &mut Vec<yaml::Document>| -> Result<(), Failure> {
+        let name = if path.as_os_str() == "-" {
+            "<stdin>".to_owned()
+        } else {
+            path.display().to_string()
+        };
+        let text = read_file(path)?;
+        match yaml::load_numbered(&text, docs.len()) {
+            Ok(loaded) => {
+                names.push((docs.len(), name));
+                docs.extend(loaded);
+            }
+            Err(e) => {
+                report_errors(&Errors::from(e), &|_| name.clone());
+                unreadable = true;
+            }
+        }
+        Ok(())
+    };
+    if args.files.iter().any(|f| f.as_os_str() == "-") && args.live.as_os_str() == "-"
+        || args.files.iter().filter(|f| f.as_os_str() == "-").count() > 1
+    {
+        return Err(Failure::Usage("stdin (-) can be read only once".to_owned()));
+    }
+    let mut live_docs = Vec::new();
+    load(&args.live, &mut live_docs)?;
+    for path in &args.files {
+        load(path, &mut docs)?;
+    }
+    if unreadable {
+        return Err(Failure::Invalid);
+    }
+    // The export was loaded first: its names entry is the first one; shift the spec files'.
+    let export_name = names.remove(0).1;
+    // The export's Secrets go with the spec, numbered after it.
+    let first = docs.len();
+    docs.extend(
+        live_docs
+            .iter()
+            .filter(|d| d.value.get("kind").and_then(Value::as_str) == Some("Secret"))
+            .cloned()
+            .enumerate()
+            .map(|(i, mut d)| {
+                d.index = first + i;
+                d
+            }),
+    );
+    let file_of = |doc: Option<usize>| -> String {
+        let d = doc.unwrap_or(0);
+        if d >= first {
+            return export_name.clone();
+        }
+        names
+            .iter()
+            .rev()
+            .find(|(start, _)| *start <= d)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default()
+    };
+    let parsed = pipeline::parse_documents(&docs, &options, false).map_err(|e| {
+        report_errors(&e, &|e| file_of(e.document()));
+        Failure::Invalid
+    })?;
+    let plans = pipeline::validate(&parsed, &options).map_err(|e| {
+        report_errors(&e, &|e| file_of(e.document()));
+        Failure::Invalid
+    })?;
+    if plans.is_empty() {
+        eprintln!("eventbus-gen: no EventBus found in the specs; nothing to compare");
+        return Err(Failure::Invalid);
+    }
+    let mut rendered = Vec::new();
+    let mut rng = rand::rng();
+    let result = pipeline::render_each(&plans, &parsed, &options, Some(&mut rng), |bus| {
+        for o in &bus.objects {
+            rendered.push(serde_json::to_value(o).map_err(|e| {
+                eventbus_gen::Error::new(
+                    eventbus_gen::ErrorKind::Io,
+                    "",
+                    format!("cannot serialize {}: {e}", o.name()),
+                )
+            })?);
+        }
+        Ok(())
+    });
+    let warnings = result.map_err(|e| {
+        report_errors(&e, &|e| file_of(e.document()));
+        Failure::Invalid
+    })?;
+    if !args.quiet {
+        // Unused Secrets of the export are expected: it holds other buses' too.
+        report_warnings(&warnings, &file_of);
+    }
+    let live: Vec<Value> = live_docs.into_iter().map(|d| d.value).collect();
+    let report = adopt::compare(&rendered, &live);
+    let text = match args.output {
+        Format::Text => text(&report),
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&machine(&report))
+                .map_err(|e| Failure::Usage(e.to_string()))?;
+            s.push('\n');
+            s
+        }
+    };
+    write_stdout(&text)?;
+    Ok(report.exit_code())
+}
+
+fn release_command(o: &Owned) -> String {
+    let ns = if o.namespace.is_empty() {
+        String::new()
+    } else {
+        format!("-n {} ", o.namespace)
+    };
+    format!(
+        "kubectl {ns}patch {} {} --type=json -p '[{{\"op\":\"remove\",\"path\":\"/metadata/ownerReferences\"}}]'",
+        o.kind.to_ascii_lowercase(),
+        o.name
+    )
+}
+
+fn machine(report: &Report) -> Value {
+    let owned: Vec<Value> = report
+        .owned
+        .iter()
+        .map(|o| {
+            let mut v = serde_json::to_value(o).unwrap_or_default();
+            v["release"] = json!(release_command(o));
+            v
+        })
+        .collect();
+    json!({
+        "objects": report.objects,
+        "owned": owned,
+        "exitCode": report.exit_code(),
+    })
+}
+
+fn describe(o: &ObjectReport) -> String {
+    match &o.verdict {
+        Verdict::Unchanged => "unchanged".to_owned(),
+        Verdict::ChangesWithoutRestart => "changes without restart".to_owned(),
+        Verdict::Reloaded => {
+            "changes without restart: the config reloader applies the new ConfigMap".to_owned()
+        }
+        Verdict::RestartsPods {
+            statefulset,
+            replicas,
+            automatic: true,
+        } => format!(
+            "restarts pods: rolling restart of the {replicas} pods of StatefulSet {statefulset}, one at a time"
+        ),
+        Verdict::RestartsPods {
+            statefulset,
+            replicas,
+            automatic: false,
+        } => format!(
+            "restarts pods: no config reloader, so the {replicas} pods of StatefulSet {statefulset} take the new config only when restarted (`kubectl rollout restart statefulset {statefulset}`)"
+        ),
+        Verdict::Refused => format!(
+            "refused by the API server: immutable fields change; delete it with `kubectl{} delete statefulset {} --cascade=orphan`, then apply (pods and claims stay)",
+            if o.namespace.is_empty() { String::new() } else { format!(" -n {}", o.namespace) },
+            o.name
+        ),
+        Verdict::CredentialsChange => {
+            "credentials change: clients holding the old ones are locked out".to_owned()
+        }
+        Verdict::ClientConfiguration {
+            keeps_clients: true,
+        } => "client configuration kept: the companion's config equals the live status.config; switching keeps clients".to_owned(),
+        Verdict::ClientConfiguration {
+            keeps_clients: false,
+        } => "client configuration changes: every EventSource and Sensor on the bus restarts".to_owned(),
+        Verdict::NotRendered => "live but not rendered: applying leaves it as it is".to_owned(),
+        Verdict::New => "not live: created".to_owned(),
+    }
+}
+
+fn text(report: &Report) -> String {
+    let mut s = String::new();
+    for o in &report.objects {
+        let at = if o.namespace.is_empty() {
+            o.name.clone()
+        } else {
+            format!("{}/{}", o.namespace, o.name)
+        };
+        let _ = writeln!(s, "{} {at}: {}", o.kind, describe(o));
+        for p in &o.paths {
+            let _ = writeln!(s, "  {p}");
+        }
+    }
+    if !report.owned.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nOwned by an EventBus (deleting or re-creating it garbage-collects them). Apply the companion EventBus first, then the other objects, then release them:"
+        );
+        for o in &report.owned {
+            let _ = writeln!(s, "  {}", release_command(o));
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\n{}",
+        match report.exit_code() {
+            0 => "Nothing running changes.",
+            3 => "Pods or clients restart.",
+            _ => "The apply would be refused or credentials would change.",
+        }
+    );
+    s
+}
