@@ -181,6 +181,23 @@ pub(crate) fn quantity(s: &str) -> Result<(), String> {
     if ok { Ok(()) } else { Err(err()) }
 }
 
+/// Checks a quantity that Kubernetes requires to be at least zero (resource requests and
+/// limits, volume sizes).
+pub(crate) fn non_negative_quantity(s: &str) -> Result<(), String> {
+    quantity(s)?;
+    if s.starts_with('-')
+        && s.trim_start_matches('-')
+            .chars()
+            .any(|c| c.is_ascii_digit() && c != '0')
+    {
+        return Err(format!(
+            "{} is negative; Kubernetes accepts only quantities of 0 or more here",
+            quote(s)
+        ));
+    }
+    Ok(())
+}
+
 /// Checks an RFC 1123 DNS label (lower-case alphanumerics and `-`, at most 63 characters).
 pub(crate) fn dns_label(s: &str) -> Result<(), String> {
     let ok = !s.is_empty()
@@ -260,6 +277,18 @@ pub(crate) fn label_value(s: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn negative_quantities_are_refused_where_kubernetes_refuses_them() {
+        assert!(non_negative_quantity("1Gi").is_ok() && non_negative_quantity("0").is_ok());
+        assert!(non_negative_quantity("-0").is_ok());
+        assert!(
+            non_negative_quantity("-1Gi")
+                .unwrap_err()
+                .contains("negative")
+        );
+        assert!(non_negative_quantity("x").is_err());
+    }
 
     #[test]
     fn durations_follow_go() {

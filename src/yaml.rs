@@ -38,6 +38,37 @@ pub fn alias_budget(len: usize) -> usize {
     10_000 + len
 }
 
+/// The most documents one input may hold (`kind: List` items count as documents): memory grows
+/// with every document, so an input cannot grow it without bound.
+pub const MAX_DOCUMENTS: usize = 10_000;
+
+/// The longest field path kept whole; a longer one (long keys nested deep) is cut, so that
+/// building and storing paths stays linear in the input.
+pub const MAX_PATH_BYTES: usize = 1024;
+
+/// How many bytes of field paths one input may record for positions: 16 per byte of input plus
+/// 1 MiB, at most 64 MiB. Past that, fields are located by their closest recorded parent.
+pub fn location_budget(len: usize) -> usize {
+    len.saturating_mul(16).saturating_add(1 << 20).min(64 << 20)
+}
+
+/// The path of `segment` under `path` (`.key` or `[i]` already in `segment`), cut after
+/// [`MAX_PATH_BYTES`].
+fn child_path(path: &str, segment: &str) -> String {
+    if path.len() + segment.len() <= MAX_PATH_BYTES {
+        return format!("{path}{segment}");
+    }
+    let mut out = String::with_capacity(MAX_PATH_BYTES + 3);
+    for c in path.chars().chain(segment.chars()) {
+        if out.len() + c.len_utf8() > MAX_PATH_BYTES {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
 /// One YAML document of the input.
 #[derive(Clone, Debug)]
 pub struct Document {
@@ -145,6 +176,7 @@ pub fn load_documents_with(text: &str, schema: Schema) -> Result<Vec<Document>, 
         locations: BTreeMap::new(),
         budget: alias_budget(text.len()),
         total_budget: alias_budget(text.len()),
+        location_budget: location_budget(text.len()),
     };
     let mut docs = Vec::new();
     let mut index = 0;
@@ -154,6 +186,15 @@ pub fn load_documents_with(text: &str, schema: Schema) -> Result<Vec<Document>, 
             Event::StreamStart => {}
             Event::StreamEnd => break,
             Event::DocumentStart(..) => {
+                if index >= MAX_DOCUMENTS {
+                    return Err(syntax(
+                        &span,
+                        &format!(
+                            "more than {MAX_DOCUMENTS} documents; at most {MAX_DOCUMENTS} are read \
+                             from one input (split it into several files)"
+                        ),
+                    ));
+                }
                 loader.anchors.clear();
                 loader.locations.clear();
                 let start = location(&span);
@@ -190,6 +231,16 @@ pub fn load_numbered(text: &str, first: usize) -> Result<Vec<Document>, Error> {
             None => docs.push(d),
         }
     }
+    if docs.len() > MAX_DOCUMENTS {
+        return Err(Error::new(
+            ErrorKind::Syntax,
+            "",
+            format!(
+                "more than {MAX_DOCUMENTS} documents, counting the items of lists; at most \
+                 {MAX_DOCUMENTS} are read from one input (split it into several files)"
+            ),
+        ));
+    }
     for (i, d) in docs.iter_mut().enumerate() {
         d.index = first + i;
     }
@@ -205,6 +256,8 @@ struct Loader<'a> {
     /// What aliases may still copy (see [`alias_budget`]).
     budget: usize,
     total_budget: usize,
+    /// How many more bytes of field paths the locations may hold (see [`location_budget`]).
+    location_budget: usize,
 }
 
 /// A loaded node, with its weight (one per node plus the bytes of its scalars and keys) and its
@@ -217,6 +270,31 @@ struct Node {
 }
 
 impl<'a> Loader<'a> {
+    /// Charges `nodes` to the alias budget: what aliases and anchors copy.
+    fn spend(&mut self, nodes: usize, span: &Span) -> Result<(), Error> {
+        if nodes > self.budget {
+            return Err(syntax(
+                span,
+                &format!(
+                    "excessive aliasing: the anchors and aliases of this input copy more than {} \
+                     nodes and characters (10000 plus one per byte of input)",
+                    self.total_budget
+                ),
+            ));
+        }
+        self.budget -= nodes;
+        Ok(())
+    }
+
+    /// Records where `path` is, while the location budget lasts; the first position wins.
+    fn record(&mut self, path: &str, at: Location) {
+        if self.locations.contains_key(path) || path.len() > self.location_budget {
+            return;
+        }
+        self.location_budget -= path.len();
+        self.locations.insert(path.to_owned(), at);
+    }
+
     fn next(&mut self) -> Result<(Event<'a>, Span), Error> {
         match self.parser.next_event() {
             Some(Ok(ev)) => Ok(ev),
@@ -262,18 +340,9 @@ impl<'a> Loader<'a> {
                         ),
                     ));
                 }
-                if anchored.nodes > self.budget {
-                    return Err(syntax(
-                        &span,
-                        &format!(
-                            "excessive aliasing: the aliases of this input copy more than {} \
-                             nodes and characters (10000 plus one per byte of input)",
-                            self.total_budget
-                        ),
-                    ));
-                }
-                self.budget -= anchored.nodes;
-                return Ok(anchored.clone());
+                let anchored = anchored.clone();
+                self.spend(anchored.nodes, &span)?;
+                return Ok(anchored);
             }
             Event::SequenceStart(_, anchor, _) => {
                 check_depth(depth, &span)?;
@@ -284,10 +353,8 @@ impl<'a> Loader<'a> {
                     if matches!(event, Event::SequenceEnd) {
                         break;
                     }
-                    let item_path = format!("{path}[{}]", items.len());
-                    self.locations
-                        .entry(item_path.clone())
-                        .or_insert(location(&span));
+                    let item_path = child_path(path, &format!("[{}]", items.len()));
+                    self.record(&item_path, location(&span));
                     let item = self.node(event, span, &item_path, depth + 1)?;
                     nodes += item.nodes;
                     height = height.max(item.height + 1);
@@ -309,6 +376,9 @@ impl<'a> Loader<'a> {
             _ => return Err(syntax(&span, "unexpected YAML event")),
         };
         if anchor != 0 {
+            // Keeping an anchored node copies it: charged like an alias, so that anchors
+            // nested at every level cannot copy the input many times over.
+            self.spend(node.nodes, &span)?;
             self.anchors.insert(anchor, node.clone());
         }
         Ok(node)
@@ -343,9 +413,9 @@ impl<'a> Loader<'a> {
             }
             nodes += key.len();
             let child = if path.is_empty() {
-                key.clone()
+                child_path("", &key)
             } else {
-                format!("{path}.{key}")
+                child_path(path, &format!(".{key}"))
             };
             let (event, span) = self.next()?;
             let Node {
@@ -384,7 +454,7 @@ impl<'a> Loader<'a> {
                 )
                 .at(Some(location(&key_span))));
             }
-            self.locations.insert(child, location(&key_span));
+            self.record(&child, location(&key_span));
             map.insert(key, value);
         }
         for (k, v) in merged {
@@ -671,6 +741,39 @@ mod tests {
             let e = load_documents(&text).unwrap_err();
             assert!(e.message().contains("longer than 1048576 bytes"), "{e}");
         }
+    }
+
+    #[test]
+    fn long_keys_above_many_nodes_keep_paths_and_locations_bounded() {
+        // A 200 KB key above 20,000 items: every path would repeat the key.
+        let text = format!("? {}\n: [{}1]\n", "k".repeat(200_000), "1,".repeat(20_000));
+        let docs = load_documents(&text).unwrap();
+        let stored: usize = docs[0].locations.keys().map(String::len).sum();
+        assert!(stored <= location_budget(text.len()), "{stored}");
+        assert!(
+            docs[0]
+                .locations
+                .keys()
+                .all(|k| k.len() <= MAX_PATH_BYTES + 3)
+        );
+    }
+
+    #[test]
+    fn anchors_nested_at_every_level_are_charged() {
+        let mut s = format!("[1{}]", ",1".repeat(20_000));
+        for d in 0..40 {
+            s = format!("&a{d} [{s}]");
+        }
+        let e = load_documents(&format!("x: {s}\n")).unwrap_err();
+        assert!(e.message().contains("excessive aliasing"), "{e}");
+    }
+
+    #[test]
+    fn documents_past_the_limit_are_refused() {
+        let text = "--- a\n".repeat(MAX_DOCUMENTS + 1);
+        let e = load_documents(&text).unwrap_err();
+        assert!(e.message().contains("documents"), "{e}");
+        assert_eq!(load_documents(&"--- a\n".repeat(100)).unwrap().len(), 100);
     }
 
     #[test]

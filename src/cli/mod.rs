@@ -82,7 +82,10 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Invalid) => ExitCode::from(1),
         Err(Failure::Usage(m)) => {
-            eprintln!("eventbus-gen: {m}");
+            eprintln!(
+                "{}",
+                eventbus_gen::frontend::advice::line(&format!("eventbus-gen: {m}"))
+            );
             ExitCode::from(2)
         }
     }
@@ -102,7 +105,10 @@ pub(crate) fn read_file(path: &Path) -> Result<String, Failure> {
     read.map_err(|e| match e {
         input::ReadError::Io(e) => Failure::Usage(format!("cannot read {name}: {e}")),
         e => {
-            eprintln!("{name}: error: {e}");
+            eprintln!(
+                "{}",
+                eventbus_gen::frontend::advice::line(&format!("{name}: error: {e}"))
+            );
             Failure::Invalid
         }
     })

@@ -54,8 +54,12 @@ pub(super) fn report_errors(errors: &Errors, name_of: &dyn Fn(&Error) -> String)
         };
         let message = advice::message(e, &TERMS);
         match e.path() {
-            "" => writeln!(w, "{at}: error: {message}"),
-            path => writeln!(w, "{at}: error: {path}: {message}"),
+            "" => writeln!(w, "{}", advice::line(&format!("{at}: error: {message}"))),
+            path => writeln!(
+                w,
+                "{}",
+                advice::line(&format!("{at}: error: {path}: {message}"))
+            ),
         }
         .ok();
     }
@@ -78,7 +82,7 @@ pub(super) fn report_warnings(warnings: &[Warning], name_of: &dyn Fn(Option<usiz
             Some(l) => format!("{}:{l}", name_of(warning.document)),
             None => name_of(warning.document),
         };
-        let _ = writeln!(w, "{at}: warning: {warning}");
+        let _ = writeln!(w, "{}", advice::line(&format!("{at}: warning: {warning}")));
     }
 }
 

@@ -46,6 +46,12 @@ pub struct Terms {
     pub option: fn(&str) -> String,
 }
 
+/// A line for a terminal or a log: control characters escaped and cut to a bounded length,
+/// whatever input (file names, keys, values) it quotes. Every front end prints through it.
+pub fn line(text: &str) -> String {
+    crate::error::one_line(text)
+}
+
 /// The error's message, worded for the front end whose terms are `terms`.
 pub fn message<'e>(e: &'e Error, terms: &Terms) -> Cow<'e, str> {
     match e.cause() {

@@ -18,7 +18,10 @@ impl Checker<'_> {
     pub(super) fn resources(&mut self, path: &str, r: &ResourceRequirements) {
         for (part, map) in [("limits", &r.limits), ("requests", &r.requests)] {
             for (k, q) in map.iter().flatten() {
-                self.check(&format!("{path}.{part}.{k}"), values::quantity(&q.0));
+                self.check(
+                    &format!("{path}.{part}.{k}"),
+                    values::non_negative_quantity(&q.0),
+                );
             }
         }
     }
@@ -66,7 +69,10 @@ impl Checker<'_> {
         );
         let size = match &p.volume_size {
             Some(q) => {
-                self.check(&format!("{path}.volumeSize"), values::quantity(&q.0));
+                self.check(
+                    &format!("{path}.volumeSize"),
+                    values::non_negative_quantity(&q.0),
+                );
                 q.0.clone()
             }
             None => default_size.to_owned(),

@@ -441,3 +441,44 @@ fn yaml_in_the_function_config_is_bounded() {
         assert!(out.stderr.contains("excessive aliasing"), "{}", out.stderr);
     }
 }
+
+/// Keys and values of options, from any source, reach stderr escaped and cut.
+#[test]
+fn option_keys_and_values_are_shown_escaped_and_short() {
+    let out = crate::support::run(
+        &[
+            "render",
+            "--set",
+            "\u{1b}[31mkey=v",
+            "fixtures/stan/native-default.yaml",
+        ],
+        None,
+        &[],
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(!out.stderr.contains('\u{1b}'), "{:?}", out.stderr);
+    let tmp = crate::support::TempDir::new("opts-huge");
+    let opts = tmp.path().join("opts.yaml");
+    std::fs::write(
+        &opts,
+        format!("securityProfile: \"{}\"\n", "\\e[5m".repeat(100_000)),
+    )
+    .unwrap();
+    let out = crate::support::run(
+        &[
+            "render",
+            "--options",
+            opts.to_str().unwrap(),
+            "fixtures/stan/native-default.yaml",
+        ],
+        None,
+        &[],
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(!out.stderr.contains('\u{1b}'));
+    assert!(
+        out.stderr.len() < 8192,
+        "{} bytes of stderr",
+        out.stderr.len()
+    );
+}

@@ -52,7 +52,7 @@ pub use files::{Selection, select_files};
 /// A line for Argo CD's log and UI with every control character escaped: file names,
 /// parameters and variables reach messages, and must not forge lines or colours there.
 pub fn printable_line(line: &str) -> String {
-    files::shown_name(line)
+    crate::frontend::advice::line(line)
 }
 use files::{check_object, load_files};
 use params::{Values, finish, parameters, seed, user_env_params};

@@ -81,10 +81,17 @@ pub fn run(input: &str, env: &Environment) -> Outcome {
             krm::API_VERSION
         ));
     }
-    let (items, results) = match process(&list, env) {
+    let (items, mut results) = match process(&list, env) {
         Ok(done) => (done.items, done.results),
         Err(results) => (list.items.iter().map(Out::Item).collect(), results),
     };
+    // Results quote input (names, keys, values): escaped and cut like every message.
+    for r in &mut results {
+        r.message = crate::frontend::advice::line(&r.message);
+        if let Some(field) = &mut r.field {
+            field.path = crate::frontend::advice::line(&field.path);
+        }
+    }
     let success = !results.iter().any(|r| r.severity == krm::Severity::Error);
     for r in &results {
         if r.severity != krm::Severity::Info {
@@ -180,6 +187,7 @@ fn read_list(input: &str) -> Result<ResourceList, String> {
 /// A failure before any item could be read: an empty ResourceList with one error result.
 fn fatal(message: String) -> Outcome {
     let mut list = ResourceList::new(Vec::new());
+    let message = crate::frontend::advice::line(&message);
     list.results.push(ResultItem::error(message.clone()));
     let stdout = crate::output::to_yaml(&list).unwrap_or_default();
     Outcome {
