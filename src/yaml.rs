@@ -42,6 +42,10 @@ pub fn alias_budget(len: usize) -> usize {
 /// with every document, so an input cannot grow it without bound.
 pub const MAX_DOCUMENTS: usize = 10_000;
 
+/// The most nodes (scalars, sequences, mappings) one input may hold, aliases not counted (the
+/// alias budget bounds those): memory grows with every node, whatever the input's size.
+pub const MAX_NODES: usize = 1_000_000;
+
 /// The longest field path kept whole; a longer one (long keys nested deep) is cut, so that
 /// building and storing paths stays linear in the input.
 pub const MAX_PATH_BYTES: usize = 1024;
@@ -177,6 +181,7 @@ pub fn load_documents_with(text: &str, schema: Schema) -> Result<Vec<Document>, 
         budget: alias_budget(text.len()),
         total_budget: alias_budget(text.len()),
         location_budget: location_budget(text.len()),
+        nodes: 0,
     };
     let mut docs = Vec::new();
     let mut index = 0;
@@ -258,6 +263,8 @@ struct Loader<'a> {
     total_budget: usize,
     /// How many more bytes of field paths the locations may hold (see [`location_budget`]).
     location_budget: usize,
+    /// Nodes read so far in the whole input (see [`MAX_NODES`]).
+    nodes: usize,
 }
 
 /// A loaded node, with its weight (one per node plus the bytes of its scalars and keys) and its
@@ -310,6 +317,17 @@ impl<'a> Loader<'a> {
         path: &str,
         depth: usize,
     ) -> Result<Node, Error> {
+        if !matches!(event, Event::Alias(_)) {
+            self.nodes += 1;
+            if self.nodes > MAX_NODES {
+                return Err(syntax(
+                    &span,
+                    &format!(
+                        "more than {MAX_NODES} nodes; at most {MAX_NODES} are read from one input"
+                    ),
+                ));
+            }
+        }
         let (node, anchor) = match event {
             Event::Scalar(text, style, anchor, tag) => {
                 check_scalar(&text, &span)?;
@@ -766,6 +784,13 @@ mod tests {
         }
         let e = load_documents(&format!("x: {s}\n")).unwrap_err();
         assert!(e.message().contains("excessive aliasing"), "{e}");
+    }
+
+    #[test]
+    fn nodes_past_the_limit_are_refused() {
+        let text = format!("[{}1]\n", "1,".repeat(MAX_NODES));
+        let e = load_documents(&text).unwrap_err();
+        assert!(e.message().contains("nodes"), "{e}");
     }
 
     #[test]
