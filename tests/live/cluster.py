@@ -433,7 +433,19 @@ async def client_main(info_path):
     nc = await connect()
     js = nc.jetstream(timeout=10)
     cfg = stream_config(info["stream_config"])
-    await js.add_stream(cfg)
+    # Right after the routes are up, the meta group may not yet count every server as a peer
+    # ("no suitable peers for placement"); retry within a bounded time, as clients do.
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            await js.add_stream(cfg)
+            break
+        except (nats.js.errors.BadRequestError, nats.js.errors.ServiceUnavailableError,
+                nats.errors.TimeoutError) as e:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the stream could not be created within 60 s: {e!r}")
+            await asyncio.sleep(1)
+    step("stream created")
     si = await js.stream_info("default")
     if si.config.num_replicas != cfg.num_replicas:
         raise SystemExit(f"stream replicas {si.config.num_replicas} != {cfg.num_replicas}")
