@@ -149,8 +149,19 @@ pub(crate) fn sift<'a>(docs: Vec<Cow<'a, Document>>) -> (Vec<Cow<'a, Document>>,
     (kept, warnings)
 }
 
+/// Whether [`strip_server_fields`] would remove anything, without copying the document.
 fn has_server_fields(value: &Value) -> bool {
-    strip_server_fields(&mut value.clone())
+    let Some(object) = value.as_object() else {
+        return false;
+    };
+    let meta = object.get("metadata").and_then(Value::as_object);
+    object.contains_key("status")
+        || meta.is_some_and(|m| {
+            SERVER_METADATA.iter().any(|k| m.contains_key(*k))
+                || m.get("annotations")
+                    .and_then(Value::as_object)
+                    .is_some_and(|a| a.contains_key(LAST_APPLIED))
+        })
 }
 
 #[cfg(test)]

@@ -54,6 +54,8 @@ mod plan;
 mod render;
 mod stream_config;
 mod templates;
+#[cfg(test)]
+mod testing;
 mod validate;
 mod values;
 

@@ -7,12 +7,12 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use eventbus_gen::frontend::adopt::{self, ObjectReport, Owned, Report, Verdict};
 use eventbus_gen::frontend::pipeline;
-use eventbus_gen::{Errors, yaml};
+
 use serde_json::{Value, json};
 
 use super::options::OptionArgs;
-use super::render::{report_errors, report_warnings};
-use super::{Failure, read_file, write_stdout};
+use super::render::{Inputs, report_errors, report_warnings};
+use super::{Failure, write_stdout};
 
 #[derive(Args, Debug)]
 pub(super) struct AdoptArgs {
@@ -42,43 +42,23 @@ enum Format {
 /// Exit code 3 or 4 (or 0) from the report; errors as elsewhere.
 pub(super) fn adopt(args: AdoptArgs) -> Result<u8, Failure> {
     let options = args.options.to_options()?;
-    let mut names: Vec<(usize, String)> = Vec::new();
-    let mut docs = Vec::new();
-    let mut unreadable = false;
-    let mut load = |path: &PathBuf, docs: &mut Vec<yaml::Document>| -> Result<(), Failure> {
-        let name = if path.as_os_str() == "-" {
-            "<stdin>".to_owned()
-        } else {
-            path.display().to_string()
-        };
-        let text = read_file(path)?;
-        match yaml::load_numbered(&text, docs.len()) {
-            Ok(loaded) => {
-                names.push((docs.len(), name));
-                docs.extend(loaded);
-            }
-            Err(e) => {
-                report_errors(&Errors::from(e), &|_| name.clone());
-                unreadable = true;
-            }
-        }
-        Ok(())
-    };
     if args.files.iter().any(|f| f.as_os_str() == "-") && args.live.as_os_str() == "-"
         || args.files.iter().filter(|f| f.as_os_str() == "-").count() > 1
     {
         return Err(Failure::Usage("stdin (-) can be read only once".to_owned()));
     }
-    let mut live_docs = Vec::new();
-    load(&args.live, &mut live_docs)?;
+    let mut live = Inputs::default();
+    live.add(&args.live)?;
+    let mut spec = Inputs::default();
     for path in &args.files {
-        load(path, &mut docs)?;
+        spec.add(path)?;
     }
-    if unreadable {
+    if !live.readable() || !spec.readable() {
         return Err(Failure::Invalid);
     }
-    // The export was loaded first: its names entry is the first one; shift the spec files'.
-    let export_name = names.remove(0).1;
+    let export_name = live.file_of(None);
+    let live_docs = live.docs;
+    let mut docs = std::mem::take(&mut spec.docs);
     // The export's Secrets go with the spec, numbered after it.
     let first = docs.len();
     docs.extend(
@@ -93,16 +73,10 @@ pub(super) fn adopt(args: AdoptArgs) -> Result<u8, Failure> {
             }),
     );
     let file_of = |doc: Option<usize>| -> String {
-        let d = doc.unwrap_or(0);
-        if d >= first {
-            return export_name.clone();
+        match doc {
+            Some(d) if d >= first => export_name.clone(),
+            _ => spec.file_of(doc),
         }
-        names
-            .iter()
-            .rev()
-            .find(|(start, _)| *start <= d)
-            .map(|(_, n)| n.clone())
-            .unwrap_or_default()
     };
     let parsed = pipeline::parse_documents(&docs, &options, false).map_err(|e| {
         report_errors(&e, &|e| file_of(e.document()));

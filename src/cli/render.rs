@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 use eventbus_gen::frontend::advice;
@@ -86,46 +86,73 @@ pub(super) fn report_warnings(warnings: &[Warning], name_of: &dyn Fn(Option<usiz
     }
 }
 
-pub(super) fn render(args: RenderArgs) -> Result<(), Failure> {
-    let options = args.options.to_options()?;
-    if args.files.iter().filter(|f| f.as_os_str() == "-").count() > 1 {
-        return Err(Failure::Usage("stdin (-) can be read only once".to_owned()));
-    }
-    // Documents are numbered across all files, so an index names one document of one file.
-    let mut docs = Vec::new();
-    let mut starts: Vec<(usize, String)> = Vec::new();
-    let mut unreadable = false;
-    for path in &args.files {
+/// Input files read as one stream of documents, numbered across the files, with the file each
+/// document came from.
+#[derive(Default)]
+pub(super) struct Inputs {
+    /// The documents, numbered from 0 across every file added.
+    pub(super) docs: Vec<yaml::Document>,
+    /// The index of each file's first document, and the file's name.
+    starts: Vec<(usize, String)>,
+    unreadable: bool,
+}
+
+impl Inputs {
+    /// Reads `path` (`-` is stdin). A file that is not YAML is reported at once, and the other
+    /// files are still read so that all their errors show together.
+    pub(super) fn add(&mut self, path: &Path) -> Result<(), Failure> {
         let name = if path.as_os_str() == "-" {
             "<stdin>".to_owned()
         } else {
             path.display().to_string()
         };
         let text = read_file(path)?;
-        match yaml::load_numbered(&text, docs.len()) {
+        match yaml::load_numbered(&text, self.docs.len()) {
             Ok(loaded) => {
-                starts.push((docs.len(), name));
-                docs.extend(loaded);
+                self.starts.push((self.docs.len(), name));
+                self.docs.extend(loaded);
             }
             Err(e) => {
                 report_errors(&Errors::from(e), &|_| name.clone());
-                unreadable = true;
+                self.unreadable = true;
             }
         }
+        Ok(())
     }
-    if unreadable {
-        return Err(Failure::Invalid);
+
+    /// Whether every file added was YAML.
+    pub(super) fn readable(&self) -> bool {
+        !self.unreadable
     }
-    let file_of = |doc: Option<usize>| -> String {
+
+    /// The name of the file document `doc` came from.
+    pub(super) fn file_of(&self, doc: Option<usize>) -> String {
         let d = doc.unwrap_or(0);
-        starts
+        self.starts
             .iter()
             .rev()
             .find(|(start, _)| *start <= d)
             .map(|(_, n)| n.clone())
             .unwrap_or_default()
-    };
-    let parsed = match pipeline::parse_documents(&docs, &options, false) {
+    }
+}
+
+pub(super) fn render(args: RenderArgs) -> Result<(), Failure> {
+    let options = args.options.to_options()?;
+    if args.files.iter().filter(|f| f.as_os_str() == "-").count() > 1 {
+        return Err(Failure::Usage("stdin (-) can be read only once".to_owned()));
+    }
+    // Documents are numbered across all files, so an index names one document of one file.
+    let mut inputs = Inputs::default();
+    for path in &args.files {
+        inputs.add(path)?;
+    }
+    if !inputs.readable() {
+        return Err(Failure::Invalid);
+    }
+    let docs = &inputs.docs;
+    let file_of = |doc: Option<usize>| inputs.file_of(doc);
+    let parsed = match pipeline::parse_documents(docs, &options, false) {
         Ok(parsed) => parsed,
         Err(e) => {
             report_errors(&e, &|e| file_of(e.document()));

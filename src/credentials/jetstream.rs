@@ -364,36 +364,10 @@ mod tests {
     use rand::SeedableRng;
 
     use super::*;
-    use crate::render::{Object, Rendered};
+    use crate::render::Object;
     use crate::{ErrorKind, render_str, render_str_with_rng};
 
-    const SEED: &str = "0123456789abcdef-unit-tests";
-
-    fn options() -> RenderOptions {
-        RenderOptions::default().seed(Seed::new(SEED).unwrap())
-    }
-
-    fn bus(spec: &str) -> String {
-        format!(
-            "apiVersion: argoproj.io/v1alpha1\nkind: EventBus\nmetadata:\n  name: default\n  namespace: argo-events\n  labels: {{team: a}}\nspec:\n  jetstream:\n{spec}"
-        )
-    }
-
-    fn render(spec: &str, options: &RenderOptions) -> Rendered {
-        render_str(&bus(spec), options).unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    fn secret_text(r: &Rendered, name: &str, key: &str) -> String {
-        let found = r
-            .objects()
-            .find(|o| o.kind() == "Secret" && o.name() == name);
-        match found {
-            Some(Object::Secret(s)) => {
-                String::from_utf8(s.data.as_ref().unwrap()[key].0.clone()).unwrap()
-            }
-            _ => panic!("no Secret {name}"),
-        }
-    }
+    use crate::testing::{jetstream_bus as bus, options, render_jetstream as render, secret_text};
 
     #[test]
     fn credentials_have_upstream_shapes_and_follow_the_seed() {

@@ -282,7 +282,7 @@ pub fn load(text: &str, name: &str) -> Result<(Value, Origin), OptionError> {
 }
 
 /// The serialized default of `T`: the keys it has and the type of each.
-fn shape_of<T: Default + Serialize>() -> Map<String, Value> {
+pub(crate) fn shape_of<T: Default + Serialize>() -> Map<String, Value> {
     match serde_json::to_value(T::default()) {
         Ok(Value::Object(m)) => m,
         _ => Map::new(),
@@ -486,8 +486,9 @@ fn join(prefix: &str, key: &str) -> String {
     }
 }
 
-/// Lower-case ASCII letters and digits only.
-fn normalize(name: &str) -> String {
+/// Lower-case ASCII letters and digits only: `POD_DISRUPTION_BUDGET` and
+/// `podDisruptionBudget` compare equal.
+pub(crate) fn normalize(name: &str) -> String {
     name.chars()
         .filter(char::is_ascii_alphanumeric)
         .map(|c| c.to_ascii_lowercase())

@@ -258,25 +258,10 @@ mod tests {
     use super::*;
     use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-    use crate::options::{RenderOptions, Seed};
     use crate::render::Rendered;
     use crate::render_str;
 
-    const SEED: &str = "0123456789abcdef-unit-tests";
-
-    fn options() -> RenderOptions {
-        RenderOptions::default().seed(Seed::new(SEED).unwrap())
-    }
-
-    fn bus(spec: &str) -> String {
-        format!(
-            "apiVersion: argoproj.io/v1alpha1\nkind: EventBus\nmetadata:\n  name: default\n  namespace: argo-events\n  labels: {{team: a}}\nspec:\n  jetstream:\n{spec}"
-        )
-    }
-
-    fn render(spec: &str, options: &RenderOptions) -> Rendered {
-        render_str(&bus(spec), options).unwrap_or_else(|e| panic!("{e}"))
-    }
+    use crate::testing::{jetstream_bus as bus, options, render_jetstream as render};
 
     fn find<'a>(r: &'a Rendered, kind: &str, name: &str) -> &'a Object {
         r.objects()

@@ -4,10 +4,8 @@
 //! finalizer ties the rendered object to the life of another, and kubectl's last applied
 //! configuration would make the next `kubectl apply` compute its patch from a stale object.
 
+use crate::export::LAST_APPLIED;
 use crate::spec::EventBus;
-
-/// The annotation in which `kubectl apply` keeps the object it last applied.
-pub(crate) const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
 /// `bus` without its server-side metadata and status, and the paths of what was removed, in a
 /// fixed order.

@@ -17,16 +17,6 @@ fn resource_list(items: &str) -> String {
     format!("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n{items}")
 }
 
-fn indent_item(doc: &str) -> String {
-    let mut out = String::new();
-    for (i, line) in doc.lines().enumerate() {
-        out.push_str(if i == 0 { "- " } else { "  " });
-        out.push_str(line);
-        out.push('\n');
-    }
-    out
-}
-
 fn kinds_and_names(yaml: &str) -> Vec<String> {
     let docs = eventbus_gen::yaml::load_documents(yaml).unwrap();
     let list = &docs[0].value;
@@ -46,7 +36,7 @@ fn kinds_and_names(yaml: &str) -> Vec<String> {
 
 #[test]
 fn krm_function_renders_a_jetstream_bus_and_is_idempotent() {
-    let input = resource_list(&indent_item(JETSTREAM_BUS));
+    let input = resource_list(&crate::support::list_item(JETSTREAM_BUS));
     let first = run(&["krm"], Some(&input), &[("EVENTBUS_GEN_SEED", TEST_SEED)]);
     assert_eq!(first.code, 0, "{}", first.stderr);
     let mut got = kinds_and_names(&first.stdout);
@@ -96,7 +86,7 @@ fn krm_function_renders_a_jetstream_bus_and_is_idempotent() {
 
 #[test]
 fn krm_function_without_credentials_for_a_jetstream_bus_is_an_error_result() {
-    let input = resource_list(&indent_item(JETSTREAM_BUS));
+    let input = resource_list(&crate::support::list_item(JETSTREAM_BUS));
     let out = run(&["krm"], Some(&input), &[]);
     assert_eq!(out.code, 1);
     assert!(out.stdout.contains("severity: error"), "{}", out.stdout);

@@ -183,11 +183,7 @@ fn resource_list(case: &Case) -> Vec<u8> {
         if lines.is_empty() {
             continue;
         }
-        for (i, l) in lines.iter().enumerate() {
-            list.push_str(if i == 0 { "- " } else { "  " });
-            list.push_str(l);
-            list.push('\n');
-        }
+        list.push_str(&crate::support::list_item(&lines.join("\n")));
         any = true;
     }
     if !any {

@@ -46,16 +46,6 @@ fn stream(docs: &[&str]) -> String {
     docs.join("---\n")
 }
 
-fn item(doc: &str) -> String {
-    let mut out = String::new();
-    for (i, line) in doc.lines().enumerate() {
-        out.push_str(if i == 0 { "- " } else { "  " });
-        out.push_str(line);
-        out.push('\n');
-    }
-    out
-}
-
 #[test]
 fn the_command_line_names_every_secret_it_does_not_use() {
     let input = stream(&[BUS, OTHER_NAMESPACE, WEBHOOK]);
@@ -94,9 +84,9 @@ fn the_command_line_names_every_secret_it_does_not_use() {
 fn the_krm_function_warns_only_about_bus_secrets() {
     let input = format!(
         "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n{}{}{}",
-        item(BUS),
-        item(OTHER_NAMESPACE),
-        item(WEBHOOK)
+        crate::support::list_item(BUS),
+        crate::support::list_item(OTHER_NAMESPACE),
+        crate::support::list_item(WEBHOOK)
     );
     let out = run(&["krm"], Some(&input), &[("EVENTBUS_GEN_SEED", TEST_SEED)]);
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -195,7 +185,7 @@ const SERVER_SIDE: [&str; 5] = [
 fn the_krm_function_drops_server_side_metadata_from_the_companion() {
     let input = format!(
         "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n{}",
-        item(EXPORTED_BUS)
+        crate::support::list_item(EXPORTED_BUS)
     );
     let out = run(&["krm"], Some(&input), &[("EVENTBUS_GEN_SEED", TEST_SEED)]);
     assert_eq!(out.code, 0, "{}", out.stderr);

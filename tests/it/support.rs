@@ -389,3 +389,14 @@ pub fn tree_state(dir: &Path) -> std::collections::BTreeMap<String, String> {
     walk(dir, dir, &mut out);
     out
 }
+
+/// `doc` as an entry of a YAML block sequence (the `items` of a ResourceList).
+pub fn list_item(doc: &str) -> String {
+    let mut out = String::new();
+    for (i, line) in doc.lines().enumerate() {
+        out.push_str(if i == 0 { "- " } else { "  " });
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}

@@ -5,13 +5,13 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::{
     APPLICATION_PREFIXES, DEFAULT_SEEDS_DIR, Env, Failure, PARAM_ENV_PREFIX, PARAMETERS_ENV,
     SEED_ENV_PREFIX, SEEDS_DIR_ENV, SourceParams, USER_ENV_PREFIX,
 };
-use crate::frontend::options::{self, OptionError, Origin, Raw, Reader};
+use crate::frontend::options::{self, OptionError, Origin, Raw, Reader, normalize};
 use crate::frontend::seed::{self, SEED_ENV};
 use crate::options::{RenderOptions, Seed};
 
@@ -237,20 +237,7 @@ fn param_env_params(env: &Env) -> Result<Vec<Param>, String> {
 }
 
 /// The top-level fields of `T`'s default, by name, with their default values (type hints).
-pub(super) fn top_level<T: Default + Serialize>() -> Map<String, Value> {
-    match serde_json::to_value(T::default()) {
-        Ok(Value::Object(m)) => m,
-        _ => Map::new(),
-    }
-}
-
-/// Lower-case ASCII letters and digits only.
-fn normalize(name: &str) -> String {
-    name.chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
-}
+pub(super) use crate::frontend::options::shape_of as top_level;
 
 /// Argo CD's variable name part for a parameter: upper case, other characters as `_`.
 fn param_env_name(name: &str) -> String {
