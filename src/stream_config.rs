@@ -108,6 +108,191 @@ pub(crate) fn merged(
     Ok((yaml, merged))
 }
 
+/// A problem with one stream setting, found after the merge.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Problem {
+    /// The setting as the documentation spells it (`maxAge`), or the key as read.
+    pub key: String,
+    /// What is wrong and what is allowed; never more than a cut, quoted value.
+    pub message: String,
+    /// Clients ignore the key; the bus still works.
+    pub warning: bool,
+}
+
+/// The settings clients read (viper, case-insensitively), as the documentation spells them.
+const READ_BY_CLIENTS: [&str; 7] = [
+    "maxMsgs",
+    "maxAge",
+    "maxBytes",
+    "replicas",
+    "duplicates",
+    "retention",
+    "discard",
+];
+
+/// The shortest non-zero `maxAge` and `duplicates` a NATS server accepts (100ms).
+const SHORTEST_WINDOW_NANOS: i128 = 100_000_000;
+
+/// Checks the merged stream settings against what the clients read and what NATS accepts when
+/// the first client creates the stream.
+///
+/// The clients read each value leniently (a value they cannot read becomes 0, which NATS takes as
+/// "no limit"; a bare number of a duration is nanoseconds), so the bus would deploy and the first
+/// EventSource or Sensor would create a stream unlike the one asked for, or fail to create it.
+/// Here such a value is an error that says what is allowed; keys the clients never read are
+/// warnings.
+pub(crate) fn check(merged: &Map<String, Value>) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut fail = |key: &str, message: String| {
+        problems.push(Problem {
+            key: key.to_owned(),
+            message,
+            warning: false,
+        });
+    };
+    let mut windows = [None, None];
+    for key in READ_BY_CLIENTS {
+        let Some(value) = merged.get(&key.to_lowercase()) else {
+            continue;
+        };
+        let result = match key {
+            "maxMsgs" => whole(
+                value,
+                -1,
+                i64::MAX as i128,
+                "-1 (no limit) or a whole number of messages",
+            ),
+            "maxBytes" => whole(
+                value,
+                -1,
+                i64::MAX as i128,
+                "-1 (no limit) or a whole number of bytes (1073741824 is 1Gi)",
+            ),
+            "replicas" => whole(
+                value,
+                0,
+                5,
+                "1 to 5 (NATS keeps at most 5 copies of a stream)",
+            ),
+            "retention" => whole(value, 0, 2, "0 (Limits), 1 (Interest) or 2 (WorkQueue)"),
+            "discard" => whole(value, 0, 1, "0 (DiscardOld) or 1 (DiscardNew)"),
+            _ => window(value).inspect(|n| {
+                windows[usize::from(key == "duplicates")] = Some(*n);
+            }),
+        };
+        if let Err(m) = result {
+            fail(key, m);
+        }
+    }
+    if let [Some(age), Some(duplicates)] = windows
+        && age > 0
+        && duplicates > age
+    {
+        fail(
+            "duplicates",
+            "is longer than maxAge; NATS refuses a duplicates window longer than the stream keeps messages".to_owned(),
+        );
+    }
+    let mut unknown: Vec<&String> = merged
+        .keys()
+        .filter(|k| !READ_BY_CLIENTS.iter().any(|r| r.to_lowercase() == **k))
+        .collect();
+    unknown.sort();
+    for key in unknown {
+        problems.push(Problem {
+            key: crate::error::cut(key).into_owned(),
+            message: format!(
+                "is not read by Argo Events clients, which read only {}; it is passed on as written",
+                READ_BY_CLIENTS.join(", ")
+            ),
+            warning: true,
+        });
+    }
+    problems
+}
+
+/// A whole number from `min` to `max`: a YAML integer, or a string of one.
+fn whole(value: &Value, min: i128, max: i128, allowed: &str) -> Result<i128, String> {
+    // Past `i128` (or a float too large to be a count) is out of range like any other.
+    let (n, shown) = match value {
+        Value::Number(n) => {
+            let exact = n.as_i64().map(i128::from).or(n.as_u64().map(i128::from));
+            match (exact, n.as_f64()) {
+                (Some(i), _) => (i, n.to_string()),
+                (None, Some(f)) if f.is_finite() && f.fract() != 0.0 => {
+                    return Err(format!("{n} is not a whole number; use {allowed}"));
+                }
+                (None, Some(f)) if f.abs() < 1e30 => (f as i128, n.to_string()),
+                _ => (i128::MAX, n.to_string()),
+            }
+        }
+        Value::String(s) => {
+            let t = s.trim();
+            let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!(
+                    "{} is not a whole number (clients would read it as 0); use {allowed}",
+                    crate::error::quote(s)
+                ));
+            }
+            (
+                t.parse::<i128>().unwrap_or(i128::MAX),
+                crate::error::quote(s),
+            )
+        }
+        other => return Err(not_a_value(other, allowed)),
+    };
+    if n < min || n > max {
+        let most = if max == i128::from(i64::MAX) {
+            format!(", at most {max}")
+        } else {
+            String::new()
+        };
+        return Err(format!("{shown} is out of range; use {allowed}{most}"));
+    }
+    Ok(n)
+}
+
+/// A `maxAge` or `duplicates`: a Go duration string, or 0 (no limit; for `duplicates`, NATS
+/// picks two minutes or `maxAge`, whichever is shorter). Nanoseconds on success.
+fn window(value: &Value) -> Result<i128, String> {
+    const ALLOWED: &str =
+        "a Go duration such as 24h or 90m (at least 100ms), or 0 for the server's default";
+    let nanos = match value {
+        Value::Number(n) if n.as_i64() == Some(0) => return Ok(0),
+        Value::Number(n) => {
+            return Err(format!(
+                "{n} has no unit, so clients read it as nanoseconds; use {ALLOWED}"
+            ));
+        }
+        Value::String(s) => crate::values::go_duration_nanos(s)?,
+        other => return Err(not_a_value(other, ALLOWED)),
+    };
+    if nanos < 0 {
+        return Err(format!(
+            "must not be negative (NATS refuses it); use {ALLOWED}"
+        ));
+    }
+    if nanos > 0 && nanos < SHORTEST_WINDOW_NANOS {
+        return Err(format!("is shorter than NATS accepts; use {ALLOWED}"));
+    }
+    Ok(nanos)
+}
+
+/// The message for a value that is not a number or a string.
+fn not_a_value(value: &Value, allowed: &str) -> String {
+    let what = match value {
+        Value::Null => {
+            "has no value (clients would read 0); remove the key to keep the default, or"
+        }
+        Value::Bool(_) => "is a boolean;",
+        Value::Array(_) => "is a list;",
+        Value::Object(_) => "is a mapping;",
+        _ => "is not readable;",
+    };
+    format!("{what} use {allowed}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,6 +335,77 @@ mod tests {
         assert!(yaml.contains("discard: \"yes\"\n"), "{yaml}");
         let (_, map) = merged(None, Some("extra: true\n")).unwrap();
         assert_eq!(map["extra"], Value::Bool(true));
+    }
+
+    fn problems(user: &str) -> Vec<(String, bool)> {
+        let (_, map) = merged(None, Some(user)).unwrap();
+        check(&map)
+            .into_iter()
+            .map(|p| (format!("{}: {}", p.key, p.message), p.warning))
+            .collect()
+    }
+
+    #[test]
+    fn the_defaults_and_usual_settings_pass() {
+        assert_eq!(problems(""), vec![]);
+        for ok in [
+            "maxAge: 24h\nreplicas: 1\n",
+            "maxBytes: 1073741824\nmaxMsgs: \"100\"\n",
+            "retention: 2\ndiscard: 1\n",
+            "maxAge: 0\nduplicates: 0\n",
+            "maxAge: 1h\nduplicates: 1h\n",
+            "maxAge: 2562047h47m16.854775807s\n",
+        ] {
+            assert_eq!(problems(ok), vec![], "{ok}");
+        }
+    }
+
+    #[test]
+    fn values_past_what_nats_accepts_are_errors_naming_the_limit() {
+        for (user, needle) in [
+            ("maxAge: 3000000h", "2562047h47m16.854775807s"),
+            ("maxAge: -1s", "must not be negative"),
+            ("maxAge: 50ms", "shorter than NATS accepts"),
+            ("maxAge: 3600", "nanoseconds"),
+            ("duplicates: -1s", "must not be negative"),
+            ("maxAge: 1m\nduplicates: 2m", "longer than maxAge"),
+            ("replicas: 1e99", "out of range"),
+            ("replicas: 6", "out of range; use 1 to 5"),
+            ("replicas: -1", "out of range"),
+            (
+                "maxBytes: 99999999999999999999999",
+                "at most 9223372036854775807",
+            ),
+            (
+                "maxBytes: \"99999999999999999999999\"",
+                "at most 9223372036854775807",
+            ),
+            ("maxBytes: 1GB", "not a whole number"),
+            ("maxBytes: -2", "out of range"),
+            ("maxMsgs: 1.5", "not a whole number"),
+            ("maxMsgs: ~", "has no value"),
+            ("discard: yes", "0 (DiscardOld) or 1 (DiscardNew)"),
+            ("discard: true", "is a boolean"),
+            ("retention: 3", "0 (Limits), 1 (Interest) or 2 (WorkQueue)"),
+            ("maxAge: [1h]", "is a list"),
+        ] {
+            let found = problems(user);
+            assert_eq!(found.len(), 1, "{user}: {found:?}");
+            assert!(!found[0].1, "{user}: an error");
+            assert!(found[0].0.contains(needle), "{user}: {found:?}");
+        }
+    }
+
+    #[test]
+    fn keys_clients_do_not_read_are_warnings() {
+        let found = problems("maxAges: 1h\nstorage: memory\n");
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found
+                .iter()
+                .all(|(m, w)| *w && m.contains("not read by Argo Events clients"))
+        );
+        assert!(found[0].0.starts_with("maxages: "), "{found:?}");
     }
 
     #[test]

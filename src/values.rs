@@ -8,12 +8,18 @@ pub(crate) const MAX_DURATION: &str = "2562047h47m16.854775807s";
 /// Checks a Go `time.ParseDuration` string; the error text follows Go's, and a duration past
 /// Go's range (2^63-1 nanoseconds) names the largest one allowed.
 pub(crate) fn go_duration(s: &str) -> Result<(), String> {
+    go_duration_nanos(s).map(|_| ())
+}
+
+/// Reads a Go `time.ParseDuration` string into nanoseconds (negative for `-1s`), with the
+/// errors of [`go_duration`].
+pub(crate) fn go_duration_nanos(s: &str) -> Result<i128, String> {
     let q = quote(s);
     let invalid = || format!("time: invalid duration {q}");
     let mut rest = s.strip_prefix(['-', '+']).unwrap_or(s);
     let negative = s.starts_with('-');
     if rest == "0" {
-        return Ok(());
+        return Ok(0);
     }
     if rest.is_empty() {
         return Err(invalid());
@@ -75,7 +81,8 @@ pub(crate) fn go_duration(s: &str) -> Result<(), String> {
              {MAX_DURATION}"
         ));
     }
-    Ok(())
+    let total = total as i128;
+    Ok(if negative { -total } else { total })
 }
 
 /// Checks a size as the NATS config parser reads it (`1MB`, `64KB`, `1GB`, `1048576`): a whole

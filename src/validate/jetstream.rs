@@ -58,6 +58,29 @@ pub(super) fn plan(
         js.stream_config.as_deref(),
     ) {
         Ok((yaml, map)) => {
+            let user_keys = js
+                .stream_config
+                .as_deref()
+                .and_then(|t| crate::stream_config::read(t).ok())
+                .unwrap_or_default();
+            for p in crate::stream_config::check(&map) {
+                let path = format!("{P}.streamConfig");
+                let from_option = !user_keys.contains_key(&p.key.to_lowercase())
+                    && options.jetstream_defaults.stream_config.is_some();
+                let message = if from_option {
+                    format!(
+                        "{}: {} (from the jetstreamDefaults.streamConfig option)",
+                        p.key, p.message
+                    )
+                } else {
+                    format!("{}: {}", p.key, p.message)
+                };
+                if p.warning {
+                    c.warn(&path, message);
+                } else {
+                    c.invalid(&path, message);
+                }
+            }
             if let Some(r) = map.get("replicas").and_then(serde_json::Value::as_i64)
                 && r > i64::from(replicas)
             {

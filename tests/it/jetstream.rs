@@ -515,6 +515,14 @@ fn invalid_jetstream_fixtures_fail_with_the_field_named() {
             "spec.jetstream.streamConfig: must be a YAML mapping",
         ),
         (
+            "jetstream-stream-config-ranges.yaml",
+            "spec.jetstream.streamConfig: maxBytes: ",
+        ),
+        (
+            "jetstream-stream-config-windows.yaml",
+            "spec.jetstream.streamConfig: duplicates: is longer than maxAge",
+        ),
+        (
             "jetstream-unknown-version.yaml",
             "spec.jetstream.version: unsupported version \"2.10.10\"",
         ),
