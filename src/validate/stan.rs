@@ -66,6 +66,7 @@ pub(super) fn plan(c: &mut Checker<'_>, n: &NativeStrategy, options: &RenderOpti
     );
 
     let pod = c.pod(P, pod_fields!(n), options.security_profile);
+    timing_ranges(c, n);
 
     StanPlan {
         replicas,
@@ -111,5 +112,97 @@ pub(super) fn plan(c: &mut Checker<'_>, n: &NativeStrategy, options: &RenderOpti
             &n.raft_commit_timeout,
             "100ms",
         ),
+    }
+}
+
+/// The shortest Raft timeouts the Raft library of NATS Streaming accepts, in nanoseconds, and
+/// the defaults NATS Streaming uses for a timeout of 0 (the controller's defaults too).
+const RAFT_TIMEOUTS: [(&str, i128, i128, &str); 4] = [
+    ("raftHeartbeatTimeout", 5_000_000, 2_000_000_000, "2s"),
+    ("raftElectionTimeout", 5_000_000, 2_000_000_000, "2s"),
+    ("raftLeaseTimeout", 5_000_000, 1_000_000_000, "1s"),
+    ("raftCommitTimeout", 1_000_000, 100_000_000, "100ms"),
+];
+
+/// Durations Go reads but NATS Streaming refuses at start-up, so every pod would crash-loop:
+/// a negative `maxAge` (its store limits refuse it), and Raft timeouts below the Raft library's
+/// minimums or out of its order (lease no longer than heartbeat, election no shorter).
+/// Malformed values are reported by the format check already and skipped here.
+fn timing_ranges(c: &mut super::Checker<'_>, n: &NativeStrategy) {
+    const P: &str = "spec.nats.native";
+    let nanos = |v: &Option<String>| {
+        v.as_deref()
+            .and_then(|s| crate::values::go_duration_nanos(s).ok())
+    };
+    if nanos(&n.max_age).is_some_and(|a| a < 0) {
+        c.invalid(
+            &format!("{P}.maxAge"),
+            "must not be negative: NATS Streaming refuses a negative max age; use 0 for no limit or a duration such as 72h",
+        );
+    }
+    let given = [
+        &n.raft_heartbeat_timeout,
+        &n.raft_election_timeout,
+        &n.raft_lease_timeout,
+        &n.raft_commit_timeout,
+    ];
+    // The value NATS Streaming runs with (0 and unset mean its default); None when unreadable.
+    let mut effective = [Some(0i128); 4];
+    for (i, ((field, least, default, default_text), value)) in
+        RAFT_TIMEOUTS.iter().zip(given).enumerate()
+    {
+        effective[i] = match (value, nanos(value)) {
+            (None, _) | (Some(_), Some(0)) => Some(*default),
+            (Some(_), Some(v)) if v < *least => {
+                let least = if *least == 1_000_000 { "1ms" } else { "5ms" };
+                c.invalid(
+                    &format!("{P}.{field}"),
+                    format!(
+                        "is shorter than NATS Streaming's Raft library accepts; use at least {least}, or 0 for the default {default_text}"
+                    ),
+                );
+                None
+            }
+            (Some(_), Some(v)) => Some(v),
+            (Some(_), None) => None,
+        };
+    }
+    let [heartbeat, election, lease, _] = effective;
+    let shown = |i: usize| {
+        given[i]
+            .as_deref()
+            .filter(|v| crate::values::go_duration_nanos(v).ok() != Some(0))
+            .map(crate::error::quote)
+            .unwrap_or_else(|| format!("{} by default", RAFT_TIMEOUTS[i].3))
+    };
+    if let (Some(lease), Some(heartbeat)) = (lease, heartbeat)
+        && lease > heartbeat
+    {
+        let at = if n.raft_lease_timeout.is_some() { 2 } else { 0 };
+        c.invalid(
+            &format!("{P}.{}", RAFT_TIMEOUTS[at].0),
+            format!(
+                "raftLeaseTimeout ({}) is longer than raftHeartbeatTimeout ({}); NATS Streaming's Raft library refuses that",
+                shown(2),
+                shown(0)
+            ),
+        );
+    }
+    if let (Some(election), Some(heartbeat)) = (election, heartbeat)
+        && election < heartbeat
+    {
+        let at = if n.raft_election_timeout.is_some() {
+            1
+        } else {
+            0
+        };
+        c.invalid(
+            &format!("{P}.{}", RAFT_TIMEOUTS[at].0),
+            format!(
+                "raftElectionTimeout ({}) is shorter than raftHeartbeatTimeout ({}); NATS Streaming's Raft library refuses that",
+                shown(1),
+                shown(0)
+            ),
+        );
     }
 }
