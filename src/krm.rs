@@ -321,6 +321,10 @@ impl ResultItem {
                 s.push_str(&f.path);
             }
             s.push_str(": ");
+        } else if let Some(f) = self.field.as_ref().filter(|f| !f.path.is_empty()) {
+            // An item without a readable identity (its metadata is not a mapping, say).
+            s.push_str(&f.path);
+            s.push_str(": ");
         }
         s.push_str(&self.message);
         s
@@ -608,6 +612,11 @@ mod tests {
             })
         );
         assert_eq!(r.summary(), "error: Deployment/prod/web spec.replicas: bad");
+        // An item whose identity cannot be read still names the field.
+        let nameless = ResultItem::error("bad")
+            .for_item(&json!({"kind": "EventBus", "metadata": "x"}))
+            .at_field("metadata");
+        assert_eq!(nameless.summary(), "error: metadata: bad");
         let v = serde_json::to_value(&r).unwrap();
         assert_eq!(v["resourceRef"]["namespace"], "prod");
         assert_eq!(v["file"], json!({"path": "d.yaml", "index": 2}));

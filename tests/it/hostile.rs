@@ -478,3 +478,100 @@ fn option_keys_and_values_are_shown_escaped_and_short() {
         out.stderr.len()
     );
 }
+
+/// Cases a front end renders on purpose as a generator's functionConfig, with the reason.
+const GENERATOR_RENDERS: &[(&str, &str)] = &[];
+
+/// The case as a kustomize generator: its one EventBus document is the functionConfig, and
+/// `items` is empty. `None` for cases that are not one EventBus document of readable text.
+fn generator_list(case: &Case) -> Option<Vec<u8>> {
+    let text = std::str::from_utf8(&case.bytes).ok()?;
+    if text.len() > eventbus_gen::yaml::MAX_INPUT_BYTES {
+        return None;
+    }
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let docs: Vec<String> = text
+        .split("\n---\n")
+        .map(|doc| {
+            doc.lines()
+                .filter(|l| {
+                    !l.starts_with('#') && !l.trim().is_empty() && !matches!(*l, "---" | "...")
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .filter(|d| !d.is_empty())
+        .collect();
+    let [doc] = docs.as_slice() else { return None };
+    if !doc.contains("kind: EventBus") || doc.starts_with('%') {
+        return None;
+    }
+    let mut list = String::from(
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n",
+    );
+    for line in doc.lines() {
+        list.push_str("  ");
+        list.push_str(line);
+        list.push('\n');
+    }
+    Some(list.into_bytes())
+}
+
+/// Every catalogue case that is one EventBus document, given to the KRM function as a
+/// generator's functionConfig (the form kustomize's `generators:` uses): the same bounds, an
+/// error exit with an error result, no items made, no panic.
+#[test]
+fn every_case_fails_cleanly_as_a_generator_config() {
+    let mut run_cases = 0;
+    for case in catalogue() {
+        let Some(input) = generator_list(&case) else {
+            continue;
+        };
+        run_cases += 1;
+        let mut run = bounded(&["krm"]).stdin_bytes(&input);
+        if case.seed {
+            run = run.env("EVENTBUS_GEN_SEED", TEST_SEED);
+        }
+        let out = run.output();
+        assert_no_panic(&case.name, "krm generator", &out);
+        if let Some((_, why)) = GENERATOR_RENDERS.iter().find(|(c, _)| *c == case.name) {
+            assert_eq!(out.code, 0, "{} renders as a generator: {why}", case.name);
+            continue;
+        }
+        assert_ne!(
+            out.code, 0,
+            "{} rendered as a generator:\n{}",
+            case.name, out.stdout
+        );
+        let lines: Vec<&str> = out.stderr.lines().collect();
+        assert!(
+            lines.iter().any(|l| l.starts_with("eventbus-gen: error: "))
+                && lines.len() <= eventbus_gen::frontend::advice::MAX_ERRORS + 2,
+            "{}: {}",
+            case.name,
+            out.stderr
+        );
+        if !out.stdout.is_empty() {
+            let list = eventbus_gen::yaml::load_documents(&out.stdout)
+                .unwrap()
+                .remove(0)
+                .value;
+            let results = list["results"].as_array().cloned().unwrap_or_default();
+            assert!(
+                results.iter().any(|r| r["severity"] == "error"),
+                "{}: no error result",
+                case.name
+            );
+            assert!(
+                list["items"].as_array().is_none_or(Vec::is_empty),
+                "{}: items made",
+                case.name
+            );
+        }
+    }
+    eprintln!("{run_cases} cases run as a generator config");
+    assert!(
+        run_cases >= 60,
+        "{run_cases} cases run as a generator config"
+    );
+}

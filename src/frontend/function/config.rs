@@ -126,16 +126,24 @@ pub(super) fn read(
             };
             Ok((reader.finish().map_err(fail)?, source))
         }
-        _ => Err(vec![
-            ResultItem::error(format!(
-                "unsupported functionConfig {}/{}; use a ConfigMap (v1) with the options in data, \
-                 an {CONFIG_KIND} ({CONFIG_API_VERSION}) with the options in spec, or, as a \
-                 kustomize generator, the EventBus itself",
-                api.unwrap_or("?"),
-                kind.unwrap_or("?")
-            ))
-            .for_item(config),
-        ]),
+        _ => {
+            let found = match (config, api, kind) {
+                (Value::Object(_), Some(api), Some(kind)) => {
+                    format!("{}/{}", crate::error::cut(api), crate::error::cut(kind))
+                }
+                (Value::Object(_), _, _) => "without apiVersion and kind".to_owned(),
+                (Value::Array(_), _, _) => "that is a list".to_owned(),
+                _ => "that is not a mapping".to_owned(),
+            };
+            Err(vec![
+                ResultItem::error(format!(
+                    "unsupported functionConfig {found}; use a ConfigMap (v1) with the options in \
+                     data, an {CONFIG_KIND} ({CONFIG_API_VERSION}) with the options in spec, or, \
+                     as a kustomize generator, the EventBus itself"
+                ))
+                .for_item(config),
+            ])
+        }
     }
 }
 
