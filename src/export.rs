@@ -101,40 +101,56 @@ fn namespace_and_name(value: &Value) -> (String, String) {
     (meta("namespace"), meta("name"))
 }
 
+/// The (namespace, name) of every EventBus among `values`.
+pub(crate) fn buses_of<'v>(values: impl IntoIterator<Item = &'v Value>) -> Vec<(String, String)> {
+    values
+        .into_iter()
+        .filter(|v| kind(v) == Some(spec::KIND))
+        .map(namespace_and_name)
+        .collect()
+}
+
+/// The name of the bus among `buses` that the controller made `value` for, when it is one of
+/// the kinds the controller makes: such an object is set aside, since the render replaces it.
+/// An object or bus without a namespace matches any namespace.
+pub(crate) fn made_for_one_of(value: &Value, buses: &[(String, String)]) -> Option<String> {
+    if !MADE_KINDS.contains(&kind(value)?) {
+        return None;
+    }
+    let (ns, name) = made_for(value)?;
+    buses
+        .iter()
+        .any(|(bns, bname)| *bname == name && (*bns == ns || bns.is_empty() || ns.is_empty()))
+        .then_some(name)
+}
+
+/// The warning for an object set aside by [`made_for_one_of`].
+pub(crate) fn set_aside_note(value: &Value, bus: &str) -> String {
+    let (_, name) = namespace_and_name(value);
+    format!(
+        "set aside {} {name}: made by the controller for EventBus {bus}; the render replaces it",
+        kind(value).unwrap_or_default()
+    )
+}
+
 /// Sifts the documents of an input: Secret documents lose their server-side fields, and
 /// objects the controller made for a bus of the same input are left out with a
 /// warning naming them. Everything else is kept as it is.
 pub(crate) fn sift<'a>(docs: Vec<Cow<'a, Document>>) -> (Vec<Cow<'a, Document>>, Vec<Warning>) {
-    let buses: Vec<(String, String)> = docs
-        .iter()
-        .filter(|d| kind(&d.value) == Some(spec::KIND))
-        .map(|d| namespace_and_name(&d.value))
-        .collect();
-    let is_bus = |(ns, name): &(String, String)| {
-        buses
-            .iter()
-            .any(|(bns, bname)| bname == name && (bns == ns || bns.is_empty() || ns.is_empty()))
-    };
+    let buses = buses_of(docs.iter().map(|d| &d.value));
     let mut kept = Vec::with_capacity(docs.len());
     let mut warnings = Vec::new();
     for doc in docs {
-        let k = kind(&doc.value).unwrap_or_default();
-        if MADE_KINDS.contains(&k)
-            && let Some(bus) = made_for(&doc.value)
-            && is_bus(&bus)
-        {
-            let (_, name) = namespace_and_name(&doc.value);
+        if let Some(bus) = made_for_one_of(&doc.value, &buses) {
             warnings.push(Warning {
                 path: String::new(),
-                message: format!(
-                    "set aside {k} {name}: made by the controller for EventBus {}; the render replaces it",
-                    bus.1
-                ),
+                message: set_aside_note(&doc.value, &bus),
                 location: Some(doc.start),
                 document: Some(doc.index),
             });
             continue;
         }
+        let k = kind(&doc.value).unwrap_or_default();
         // An EventBus keeps its server-side fields here: validation drops them with a warning
         // that names them (nothing is dropped without a word). A Secret is only read for its
         // data, so nothing of its metadata can reach the output.

@@ -93,3 +93,113 @@ fn unrelated_kinds_still_fail() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.contains("found ConfigMap"), "{}", out.stderr);
 }
+
+/// Server-side fields that must never reach rendered or passed-through output.
+const SERVER_FIELDS: &[&str] = &[
+    "managedFields",
+    "resourceVersion",
+    "creationTimestamp",
+    "ownerReferences",
+    "uid",
+    "generation",
+    "finalizers",
+    "status",
+];
+
+fn assert_clean(front: &str, export: &str, docs: &[Value]) {
+    for doc in docs {
+        assert!(
+            doc.get("status").is_none(),
+            "{front} {export}: status in {doc}"
+        );
+        let meta = doc["metadata"].as_object().unwrap();
+        for field in SERVER_FIELDS {
+            assert!(
+                !meta.contains_key(*field),
+                "{front} {export}: {field} in {}",
+                kind_name(doc)
+            );
+        }
+        let annotations = meta.get("annotations").and_then(Value::as_object);
+        assert!(
+            annotations.is_none_or(|a| a
+                .keys()
+                .all(|k| !k.contains("last-applied") && k != "resource-spec-hash")),
+            "{front} {export}: {}",
+            kind_name(doc)
+        );
+    }
+    let secrets = exported_secret_data(export);
+    for (name, data) in secrets {
+        let rendered = docs
+            .iter()
+            .find(|d| d["kind"] == "Secret" && d["metadata"]["name"] == name.as_str())
+            .unwrap_or_else(|| panic!("{front}: Secret {name} of {export} not in the output"));
+        assert_eq!(rendered["data"], data, "{front}: Secret {name} of {export}");
+    }
+    let buses: Vec<&Value> = docs.iter().filter(|d| d["kind"] == "EventBus").collect();
+    assert_eq!(buses.len(), 1, "{front} {export}");
+    assert!(
+        buses[0]["spec"]
+            .get("nats")
+            .is_some_and(|n| n.get("exotic").is_some())
+            || buses[0]["spec"].get("jetstreamExotic").is_some(),
+        "{front} {export}: the companion bus replaces the native one"
+    );
+}
+
+/// The export's items as a ResourceList, as kpt hands a package holding the export to the
+/// function: the controller's objects are updated in place with the rendered ones.
+#[test]
+fn the_krm_function_reads_an_export() {
+    for export in [STAN_EXPORT, JS_EXPORT] {
+        let text = std::fs::read_to_string(root().join(export)).unwrap();
+        let list = &eventbus_gen::yaml::load_documents(&text).unwrap()[0].value;
+        let input = serde_json::json!({
+            "apiVersion": "config.kubernetes.io/v1",
+            "kind": "ResourceList",
+            "items": list["items"],
+        });
+        let out = run(&["krm"], Some(&input.to_string()), &[]);
+        assert_eq!(out.code, 0, "{export}: {}", out.stderr);
+        let output = &out.docs()[0];
+        let items: Vec<Value> = output["items"].as_array().unwrap().clone();
+        assert_clean("krm", export, &items);
+        let kinds: Vec<String> = items.iter().map(kind_name).collect();
+        for made in ["StatefulSet/", "Service/", "ConfigMap/"] {
+            assert_eq!(
+                kinds.iter().filter(|k| k.starts_with(made)).count(),
+                1,
+                "{export}: one {made} after the render: {kinds:?}"
+            );
+        }
+    }
+}
+
+/// An application folder holding an export: the controller's objects are set aside (named in
+/// a warning), not passed through next to the rendered ones.
+#[test]
+fn the_argocd_plugin_reads_an_export() {
+    for export in [STAN_EXPORT, JS_EXPORT] {
+        let text = std::fs::read_to_string(root().join(export)).unwrap();
+        let app = crate::argocd::app_with(&[("export.yaml", &text)]);
+        let out = crate::argocd::generate(&app, &[]);
+        assert_eq!(out.code, 0, "{export}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("warning: set aside StatefulSet")
+                && out.stderr.contains("made by the controller"),
+            "{export}: {}",
+            out.stderr
+        );
+        assert_clean("argocd", export, &out.docs());
+        let kinds: Vec<String> = out.docs().iter().map(kind_name).collect();
+        assert_eq!(
+            kinds
+                .iter()
+                .filter(|k| k.starts_with("StatefulSet/"))
+                .count(),
+            1,
+            "{export}: {kinds:?}"
+        );
+    }
+}

@@ -276,6 +276,10 @@ pub fn generate(dir: &Path, env: &Env) -> Result<Generated, Failure> {
 
     let mut yaml = String::new();
     let (mut passed, mut replaced) = (0usize, 0usize);
+    // Objects the controller made for a bus of the folder (an export of a running bus) are
+    // what the render replaces: set aside, each named in a warning by the parse.
+    let buses_of_folder =
+        crate::export::buses_of(inputs.iter().flat_map(|i| i.docs.iter().map(|d| &d.value)));
     for input in &inputs {
         for doc in &input.docs {
             if let Some(text) = by_document.remove(&doc.index) {
@@ -283,6 +287,9 @@ pub fn generate(dir: &Path, env: &Env) -> Result<Generated, Failure> {
                     yaml.push_str("---\n");
                 }
                 yaml.push_str(&text);
+                continue;
+            }
+            if crate::export::made_for_one_of(&doc.value, &buses_of_folder).is_some() {
                 continue;
             }
             let kind = doc.value.get("kind").and_then(Value::as_str).unwrap_or("");
