@@ -90,6 +90,10 @@ pub struct ObjectReport {
     pub verdict: Verdict,
     /// The field paths that differ (for a refusal: the immutable ones).
     pub paths: Vec<String>,
+    /// Fields only the live object sets, which an apply leaves as they are (see the README:
+    /// remove them by hand if Git is to be the whole truth).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kept: Vec<String>,
 }
 
 /// A live object that carries an owner reference to an EventBus.
@@ -105,6 +109,39 @@ pub struct Owned {
     pub owner: String,
 }
 
+/// Where the hand-over of one rendered bus stands, read from the export.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "stage")]
+pub enum Stage {
+    /// The export holds no EventBus of this name: a new bus, or an export taken without its
+    /// EventBus (`owned_objects`: objects of the export name it as their owner).
+    NotLive {
+        /// Whether live objects name this bus as their owner.
+        owned_objects: bool,
+    },
+    /// The live EventBus is still native: the controller reconciles its objects and undoes
+    /// changes made to them, so the companion EventBus must be applied first, alone.
+    ControllerManages,
+    /// The companion (exotic) EventBus is live; `owned` objects still carry an owner reference
+    /// to it and go if the EventBus is ever deleted.
+    CompanionLive {
+        /// How many live objects the EventBus still owns.
+        owned: usize,
+    },
+}
+
+/// The hand-over stage of one rendered bus.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Handover {
+    /// Namespace of the bus.
+    pub namespace: String,
+    /// Name of the bus.
+    pub name: String,
+    /// Where it stands.
+    #[serde(flatten)]
+    pub stage: Stage,
+}
+
 /// The comparison of a render with an export.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Report {
@@ -113,6 +150,8 @@ pub struct Report {
     pub objects: Vec<ObjectReport>,
     /// Live objects owned by an EventBus, to release after the companion bus is applied.
     pub owned: Vec<Owned>,
+    /// For each rendered bus, where its hand-over stands and so what to apply first.
+    pub handover: Vec<Handover>,
 }
 
 impl Report {
@@ -272,10 +311,29 @@ fn empty(v: &Value) -> bool {
     }
 }
 
-/// The field paths where `a` and `b` differ (a missing field, null and an empty map or list
-/// are the same).
-fn diff(a: &Value, b: &Value, path: &str, out: &mut Vec<String>) {
-    match (a, b) {
+/// Where a rendered object and a live one differ.
+#[derive(Default)]
+struct Differences {
+    /// Paths whose value an apply changes.
+    changed: Vec<String>,
+    /// Paths set only on the live object that an apply leaves as they are: `kubectl apply`
+    /// (client side, as Argo CD applies by default) removes only fields its last-applied
+    /// configuration holds, and the controller's objects have none; server-side apply keeps
+    /// fields another manager owns.
+    kept: Vec<String>,
+}
+
+/// The field paths where `rendered` and `live` differ (a missing field, null and an empty map or
+/// list are the same). `applied` is the matching part of the live object's last-applied
+/// configuration: a live-only field found there is removed by an apply, so it is a change.
+fn diff(
+    rendered: &Value,
+    live: &Value,
+    applied: Option<&Value>,
+    path: &str,
+    out: &mut Differences,
+) {
+    match (rendered, live) {
         (Value::Object(x), Value::Object(y)) => {
             let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
             keys.sort();
@@ -286,21 +344,43 @@ fn diff(a: &Value, b: &Value, path: &str, out: &mut Vec<String>) {
                 } else {
                     format!("{path}.{k}")
                 };
+                let applied_k = applied.and_then(|a| a.get(k));
                 match (x.get(k), y.get(k)) {
-                    (Some(p), Some(q)) => diff(p, q, &sub, out),
-                    (Some(v), None) | (None, Some(v)) if !empty(v) => out.push(sub),
+                    (Some(p), Some(q)) => diff(p, q, applied_k, &sub, out),
+                    (Some(v), None) if !empty(v) => out.changed.push(sub),
+                    (None, Some(v)) if !empty(v) => {
+                        if applied_k.is_some() {
+                            out.changed.push(sub);
+                        } else {
+                            out.kept.push(sub);
+                        }
+                    }
                     _ => {}
                 }
             }
         }
+        // Lists are compared item by item: a reordered list is a changed pod template or port
+        // list for the API server too (a new revision of the pods), not a no-op.
         (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
             for (i, (p, q)) in x.iter().zip(y).enumerate() {
-                diff(p, q, &format!("{path}[{i}]"), out);
+                let applied_i = applied.and_then(|a| a.get(i));
+                diff(p, q, applied_i, &format!("{path}[{i}]"), out);
             }
         }
         (x, y) if x == y || (empty(x) && empty(y)) => {}
-        _ => out.push(path.to_owned()),
+        _ => out.changed.push(path.to_owned()),
     }
+}
+
+/// The last-applied configuration `kubectl apply` left on an object, when it parses.
+fn last_applied(live: &Value) -> Option<Value> {
+    let text = live
+        .pointer("/metadata/annotations")?
+        .get(crate::export::LAST_APPLIED)?
+        .as_str()?;
+    // JSON from kubectl; bounded like every other input.
+    let docs = crate::yaml::load_documents(text).ok()?;
+    docs.into_iter().next().map(|d| d.value)
 }
 
 /// The top field of `spec` a path is under.
@@ -340,13 +420,21 @@ fn has_reloader(statefulset: &Value) -> bool {
         })
 }
 
-fn verdict(rendered: &Value, live: &Value, all: &[Value]) -> (Verdict, Vec<String>) {
+fn verdict(rendered: &Value, live: &Value, all: &[Value]) -> (Verdict, Vec<String>, Vec<String>) {
     if kind(rendered) == spec::KIND {
-        return client_configuration(rendered, live);
+        let (v, paths) = client_configuration(rendered, live);
+        return (v, paths, Vec::new());
     }
+    let applied = last_applied(live);
     let live = normalise_live(live, Some(rendered));
-    let mut paths = Vec::new();
-    diff(rendered, &live, "", &mut paths);
+    let mut d = Differences::default();
+    diff(rendered, &live, applied.as_ref(), "", &mut d);
+    let (verdict, paths) = changed_verdict(rendered, d.changed, all);
+    (verdict, paths, d.kept)
+}
+
+/// The verdict of the changes `paths` an apply makes to the live object of `rendered`.
+fn changed_verdict(rendered: &Value, paths: Vec<String>, all: &[Value]) -> (Verdict, Vec<String>) {
     if paths.is_empty() {
         return (Verdict::Unchanged, paths);
     }
@@ -402,12 +490,12 @@ fn verdict(rendered: &Value, live: &Value, all: &[Value]) -> (Verdict, Vec<Strin
 /// configuration when the companion's exotic config equals the live `status.config`.
 fn client_configuration(rendered: &Value, live: &Value) -> (Verdict, Vec<String>) {
     let normalised = normalise_live(live, Some(rendered));
-    let mut paths = Vec::new();
-    diff(rendered, &normalised, "", &mut paths);
-    if paths.is_empty() {
-        return (Verdict::Unchanged, paths);
+    let mut d = Differences::default();
+    diff(rendered, &normalised, None, "", &mut d);
+    if d.changed.is_empty() && d.kept.is_empty() {
+        return (Verdict::Unchanged, Vec::new());
     }
-    paths.clear();
+    let mut paths = Vec::new();
     for (ours, theirs, at) in [
         (
             "/spec/nats/exotic",
@@ -422,7 +510,10 @@ fn client_configuration(rendered: &Value, live: &Value) -> (Verdict, Vec<String>
     ] {
         if let Some(ours) = rendered.pointer(ours) {
             let theirs = live.pointer(theirs).cloned().unwrap_or(Value::Null);
-            diff(ours, &theirs, at, &mut paths);
+            let mut d = Differences::default();
+            diff(ours, &theirs, None, at, &mut d);
+            paths.extend(d.changed);
+            paths.extend(d.kept);
         }
     }
     let keeps_clients = paths.is_empty();
@@ -444,12 +535,12 @@ pub fn compare(rendered: &[Value], live: &[Value]) -> Report {
     for r in rendered {
         let k = key(r);
         let found = live.iter().position(|l| key(l) == k);
-        let (verdict, paths) = match found {
+        let (verdict, paths, kept) = match found {
             Some(i) => {
                 matched[i] = true;
                 verdict(r, &live[i], rendered)
             }
-            None => (Verdict::New, Vec::new()),
+            None => (Verdict::New, Vec::new(), Vec::new()),
         };
         report.objects.push(ObjectReport {
             kind: k.0,
@@ -457,6 +548,7 @@ pub fn compare(rendered: &[Value], live: &[Value]) -> Report {
             name: k.2,
             verdict,
             paths,
+            kept,
         });
     }
     for (l, _) in live.iter().zip(&matched).filter(|(_, m)| !**m) {
@@ -467,6 +559,7 @@ pub fn compare(rendered: &[Value], live: &[Value]) -> Report {
             name,
             verdict: Verdict::NotRendered,
             paths: Vec::new(),
+            kept: Vec::new(),
         });
     }
     for l in live {
@@ -486,6 +579,34 @@ pub fn compare(rendered: &[Value], live: &[Value]) -> Report {
                 owner: owner.to_owned(),
             });
         }
+    }
+    for bus in rendered.iter().filter(|r| kind(r) == spec::KIND) {
+        let (namespace, name) = (meta(bus, "namespace"), meta(bus, "name"));
+        let owned = report
+            .owned
+            .iter()
+            .filter(|o| o.owner == name && (o.namespace == namespace || namespace.is_empty()))
+            .count();
+        let live_bus = live.iter().find(|l| {
+            kind(l) == spec::KIND && meta(l, "namespace") == namespace && meta(l, "name") == name
+        });
+        let stage = match live_bus {
+            None => Stage::NotLive {
+                owned_objects: owned > 0,
+            },
+            Some(l)
+                if l.pointer("/spec/nats/native").is_some()
+                    || l.pointer("/spec/jetstream").is_some() =>
+            {
+                Stage::ControllerManages
+            }
+            Some(_) => Stage::CompanionLive { owned },
+        };
+        report.handover.push(Handover {
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+            stage,
+        });
     }
     report
 }
@@ -518,7 +639,8 @@ mod tests {
         let live = json!({"kind": "Service", "metadata": {"name": "s"},
             "spec": {"ports": [{"port": 80, "targetPort": 8080}], "type": "ClusterIP"}});
         let report = compare(&[rendered], &[live]);
-        assert_eq!(report.objects[0].paths, ["spec.ports[0].targetPort"]);
+        // Not a default, and not rendered: an apply leaves it.
+        assert_eq!(report.objects[0].kept, ["spec.ports[0].targetPort"]);
         assert_eq!(report.exit_code(), 0);
     }
 
@@ -574,6 +696,63 @@ mod tests {
         let r = compare(&[cm("new"), sts(true)], &[cm("old"), sts(true)]);
         assert_eq!(r.objects[0].verdict, Verdict::Reloaded);
         assert_eq!(r.exit_code(), 0);
+    }
+
+    #[test]
+    fn live_only_fields_are_kept_unless_last_applied_holds_them() {
+        let rendered = json!({"kind": "Service", "metadata": {"name": "s", "labels": {"a": "1"}},
+            "spec": {"type": "ClusterIP"}});
+        let live = json!({"kind": "Service", "metadata": {"name": "s",
+            "labels": {"a": "1", "team": "x"}}, "spec": {"type": "ClusterIP"}});
+        let r = compare(std::slice::from_ref(&rendered), &[live]);
+        assert_eq!(r.objects[0].verdict, Verdict::Unchanged);
+        assert_eq!(r.objects[0].kept, ["metadata.labels.team"]);
+        // Applied before with that label: this apply removes it.
+        let applied = r#"{"metadata":{"labels":{"team":"x"}}}"#;
+        let live = json!({"kind": "Service", "metadata": {"name": "s",
+            "labels": {"a": "1", "team": "x"},
+            "annotations": {"kubectl.kubernetes.io/last-applied-configuration": applied}},
+            "spec": {"type": "ClusterIP"}});
+        let r = compare(&[rendered], &[live]);
+        assert_eq!(r.objects[0].verdict, Verdict::ChangesWithoutRestart);
+        assert_eq!(r.objects[0].paths, ["metadata.labels.team"]);
+        assert!(r.objects[0].kept.is_empty());
+    }
+
+    #[test]
+    fn the_handover_stage_follows_the_live_bus() {
+        let companion = json!({"kind": "EventBus", "metadata": {"name": "default", "namespace": "n"},
+            "spec": {"nats": {"exotic": {"url": "nats://x"}}}});
+        let owned = json!({"kind": "StatefulSet", "metadata": {"name": "s", "namespace": "n",
+            "ownerReferences": [{"kind": "EventBus", "name": "default"}]}});
+        let native = json!({"kind": "EventBus", "metadata": {"name": "default", "namespace": "n"},
+            "spec": {"nats": {"native": {}}}});
+        let stage = |live: &[Value]| {
+            compare(std::slice::from_ref(&companion), live).handover[0]
+                .stage
+                .clone()
+        };
+        assert_eq!(stage(&[native, owned.clone()]), Stage::ControllerManages);
+        assert_eq!(
+            stage(&[companion.clone(), owned.clone()]),
+            Stage::CompanionLive { owned: 1 }
+        );
+        assert_eq!(
+            stage(std::slice::from_ref(&companion)),
+            Stage::CompanionLive { owned: 0 }
+        );
+        assert_eq!(
+            stage(&[owned]),
+            Stage::NotLive {
+                owned_objects: true
+            }
+        );
+        assert_eq!(
+            stage(&[]),
+            Stage::NotLive {
+                owned_objects: false
+            }
+        );
     }
 
     #[test]

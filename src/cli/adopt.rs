@@ -1,11 +1,10 @@
 //! `eventbus-gen adopt --live EXPORT SPEC...`: what applying the render of SPEC over the running
 //! bus in EXPORT would do, object by object.
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use eventbus_gen::frontend::adopt::{self, ObjectReport, Owned, Report, Verdict};
+use eventbus_gen::frontend::adopt::{self, Handover, ObjectReport, Owned, Report, Stage, Verdict};
 use eventbus_gen::frontend::pipeline;
 
 use serde_json::{Value, json};
@@ -127,17 +126,78 @@ pub(super) fn adopt(args: AdoptArgs) -> Result<u8, Failure> {
     Ok(report.exit_code())
 }
 
-fn release_command(o: &Owned) -> String {
-    let ns = if o.namespace.is_empty() {
+/// `word` as one shell word: as it is when it holds only characters no shell treats specially,
+/// else in single quotes. Names come from the export, which may not be what the API server
+/// wrote; a printed command must never run more than it says.
+fn shell_word(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '/' | ':' | '='))
+    {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+fn namespace_flag(namespace: &str) -> String {
+    if namespace.is_empty() {
         String::new()
     } else {
-        format!("-n {} ", o.namespace)
-    };
+        format!("-n {} ", shell_word(namespace))
+    }
+}
+
+fn release_command(o: &Owned) -> String {
     format!(
-        "kubectl {ns}patch {} {} --type=json -p '[{{\"op\":\"remove\",\"path\":\"/metadata/ownerReferences\"}}]'",
-        o.kind.to_ascii_lowercase(),
-        o.name
+        "kubectl {}patch {} {} --type=json -p '[{{\"op\":\"remove\",\"path\":\"/metadata/ownerReferences\"}}]'",
+        namespace_flag(&o.namespace),
+        shell_word(&o.kind.to_ascii_lowercase()),
+        shell_word(&o.name)
     )
+}
+
+/// What to do next for one bus, from where its hand-over stands.
+fn next_step(h: &Handover) -> String {
+    let bus = format!("EventBus {}", at(&h.namespace, &h.name));
+    match h.stage {
+        Stage::NotLive {
+            owned_objects: false,
+        } => format!("{bus} is not in the export: a new bus; apply everything."),
+        Stage::NotLive {
+            owned_objects: true,
+        } => format!(
+            "{bus} is not in the export, but live objects name it as their owner: export it too \
+             (kubectl {}get eventbus,statefulset,service,configmap,secret,poddisruptionbudget -o yaml) \
+             and run adopt again before applying.",
+            namespace_flag(&h.namespace)
+        ),
+        Stage::ControllerManages => format!(
+            "{bus} is still native, so the controller reconciles its objects and would undo \
+             changes to them. Step 1: apply the companion EventBus alone and wait until its \
+             Deployed condition says Skipped. Step 2: export again and run adopt again; then \
+             apply the other objects. Step 3: release the owned objects."
+        ),
+        Stage::CompanionLive { owned: 0 } => {
+            format!("{bus}: the companion is live and no object is owned any more; apply as usual.")
+        }
+        Stage::CompanionLive { owned } => format!(
+            "{bus}: the companion is live. Apply the other objects, then release the {owned} \
+             object{} it still owns (commands below): deleting or re-creating the EventBus \
+             would garbage-collect {}.",
+            if owned == 1 { "" } else { "s" },
+            if owned == 1 { "it" } else { "them" }
+        ),
+    }
+}
+
+fn at(namespace: &str, name: &str) -> String {
+    if namespace.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{namespace}/{name}")
+    }
 }
 
 fn machine(report: &Report) -> Value {
@@ -153,6 +213,7 @@ fn machine(report: &Report) -> Value {
     json!({
         "objects": report.objects,
         "owned": owned,
+        "handover": report.handover,
         "exitCode": report.exit_code(),
     })
 }
@@ -199,34 +260,51 @@ fn describe(o: &ObjectReport) -> String {
 
 fn text(report: &Report) -> String {
     let mut s = String::new();
+    // Every line quotes names from the export: escaped and cut like any other printed line.
+    let mut line = |text: &str| {
+        s.push_str(&eventbus_gen::frontend::advice::line(text));
+        s.push('\n');
+    };
     for o in &report.objects {
-        let at = if o.namespace.is_empty() {
-            o.name.clone()
-        } else {
-            format!("{}/{}", o.namespace, o.name)
-        };
-        let _ = writeln!(s, "{} {at}: {}", o.kind, describe(o));
+        line(&format!(
+            "{} {}: {}",
+            o.kind,
+            at(&o.namespace, &o.name),
+            describe(o)
+        ));
         for p in &o.paths {
-            let _ = writeln!(s, "  {p}");
+            line(&format!("  {p}"));
+        }
+        if !o.kept.is_empty() {
+            line(
+                "  kept as they are (set only on the live object; apply leaves them, remove them by hand if unwanted):",
+            );
+            for p in &o.kept {
+                line(&format!("    {p}"));
+            }
+        }
+    }
+    if !report.handover.is_empty() {
+        line("");
+        line("Hand-over:");
+        for h in &report.handover {
+            line(&format!("  {}", next_step(h)));
         }
     }
     if !report.owned.is_empty() {
-        let _ = writeln!(
-            s,
-            "\nOwned by an EventBus (deleting or re-creating it garbage-collects them). Apply the companion EventBus first, then the other objects, then release them:"
+        line("");
+        line(
+            "Owned by an EventBus (deleting or re-creating it garbage-collects them); release them once the companion is live and the objects are applied:",
         );
         for o in &report.owned {
-            let _ = writeln!(s, "  {}", release_command(o));
+            line(&format!("  {}", release_command(o)));
         }
     }
-    let _ = writeln!(
-        s,
-        "\n{}",
-        match report.exit_code() {
-            0 => "Nothing running changes.",
-            3 => "Pods or clients restart.",
-            _ => "The apply would be refused or credentials would change.",
-        }
-    );
+    line("");
+    line(match report.exit_code() {
+        0 => "Nothing running changes.",
+        3 => "Pods or clients restart.",
+        _ => "The apply would be refused or credentials would change.",
+    });
     s
 }

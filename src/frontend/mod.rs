@@ -23,7 +23,7 @@ pub mod pipeline {
 
 /// The comparison behind `adopt`: rendered objects against the live objects of an export.
 pub mod adopt {
-    pub use crate::adopt::{ObjectReport, Owned, Report, Verdict, compare};
+    pub use crate::adopt::{Handover, ObjectReport, Owned, Report, Stage, Verdict, compare};
 }
 
 /// Test support: values the integration tests compute expectations from.

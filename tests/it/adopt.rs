@@ -198,3 +198,168 @@ fn a_new_stream_config_changes_the_clients() {
         out.stdout
     );
 }
+
+/// The STAN export with `from` replaced by `to` (each must be found).
+fn export_with(replacements: &[(&str, &str)]) -> crate::support::TempDir {
+    let mut text = std::fs::read_to_string(crate::support::root().join(STAN_EXPORT)).unwrap();
+    for (from, to) in replacements {
+        assert!(text.contains(from), "{from}");
+        text = text.replacen(from, to, 1);
+    }
+    let dir = crate::support::TempDir::new("export");
+    std::fs::write(dir.path().join("export.yaml"), text).unwrap();
+    dir
+}
+
+/// The live EventBus as the companion: what the export looks like after step 1.
+const TO_COMPANION: (&str, &str) = (
+    "  spec:\n    nats:\n      native:\n        auth: token\n  status:",
+    "  spec:\n    nats:\n      exotic:\n        url: nats://eventbus-default-stan-svc:4222\n        clusterID: eventbus-default\n        auth: token\n        accessSecret:\n          name: eventbus-default-client\n          key: client-auth\n  status:",
+);
+
+#[test]
+fn the_handover_stage_says_what_to_apply_first() {
+    // The live bus is native: the companion goes first, alone.
+    let out = run(&["adopt", "--live", STAN_EXPORT, STAN_SPEC], None, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("EventBus argo-events/default is still native")
+            && out
+                .stdout
+                .contains("Step 1: apply the companion EventBus alone"),
+        "{}",
+        out.stdout
+    );
+    let json = run(
+        &[
+            "adopt",
+            "--output",
+            "json",
+            "--live",
+            STAN_EXPORT,
+            STAN_SPEC,
+        ],
+        None,
+        &[],
+    );
+    let report: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(report["handover"][0]["stage"], "controller-manages");
+
+    // The companion is live and the objects are still owned: release them now.
+    let dir = export_with(&[TO_COMPANION]);
+    let export = dir.path().join("export.yaml");
+    let export = export.to_str().unwrap();
+    let out = run(&["adopt", "--live", export, STAN_SPEC], None, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("EventBus argo-events/default: the companion is live. Apply the other objects, then release the 5 objects"),
+        "{}",
+        out.stdout
+    );
+
+    // Released: nothing owned, nothing left of the hand-over.
+    let dir = export_with(&[TO_COMPANION]);
+    let path = dir.path().join("export.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut list = eventbus_gen::yaml::load_documents(&text)
+        .unwrap()
+        .remove(0)
+        .value;
+    for item in list["items"].as_array_mut().unwrap() {
+        item["metadata"]
+            .as_object_mut()
+            .unwrap()
+            .remove("ownerReferences");
+    }
+    std::fs::write(&path, list.to_string()).unwrap();
+    let out = run(
+        &["adopt", "--live", path.to_str().unwrap(), STAN_SPEC],
+        None,
+        &[],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("the companion is live and no object is owned any more")
+            && !out.stdout.contains("ownerReferences\"}]"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn live_only_labels_are_kept_not_changed() {
+    let dir = export_with(&[(
+        "      owner-name: default\n    name: eventbus-default-stan\n",
+        "      owner-name: default\n      team: payments\n    name: eventbus-default-stan\n",
+    )]);
+    let export = dir.path().join("export.yaml");
+    let out = run(
+        &[
+            "adopt",
+            "--no-pdb",
+            "--live",
+            export.to_str().unwrap(),
+            STAN_SPEC,
+        ],
+        None,
+        &[],
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("StatefulSet argo-events/eventbus-default-stan: unchanged")
+            && out.stdout.contains("kept as they are")
+            && out.stdout.contains("metadata.labels.team"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn printed_commands_quote_names_from_the_export() {
+    let dir = export_with(&[(
+        "    name: eventbus-default-stan-configmap\n",
+        "    name: \"x; touch pwned\"\n",
+    )]);
+    let export = dir.path().join("export.yaml");
+    let out = run(
+        &["adopt", "--live", export.to_str().unwrap(), STAN_SPEC],
+        None,
+        &[],
+    );
+    assert!(
+        out.stdout
+            .contains("kubectl -n argo-events patch configmap 'x; touch pwned' --type=json"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// The README's Argo CD order: a sync wave in the spec's own annotations lands on the companion
+/// EventBus only, so it syncs before the objects.
+#[test]
+fn a_sync_wave_on_the_spec_stays_on_the_companion() {
+    let spec = std::fs::read_to_string(crate::support::root().join(STAN_SPEC)).unwrap();
+    let spec = spec.replacen(
+        "metadata:\n",
+        "metadata:\n  annotations:\n    argocd.argoproj.io/sync-wave: \"-1\"\n",
+        1,
+    );
+    let out = run(
+        &["render", "--seed-file", "examples/demo.seed", "-"],
+        Some(&spec),
+        &[],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for doc in out.docs() {
+        let wave = doc["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"].as_str();
+        if doc["kind"] == "EventBus" {
+            assert_eq!(wave, Some("-1"));
+        } else {
+            assert_eq!(wave, None, "{}", crate::support::kind_name(&doc));
+        }
+    }
+}
