@@ -363,3 +363,39 @@ fn a_sync_wave_on_the_spec_stays_on_the_companion() {
         }
     }
 }
+
+/// Secrets kept in Git that no longer match the cluster's: the spec's Secrets come first, so the
+/// render carries their tokens, and adopt says clients would be locked out, without printing a
+/// token.
+#[test]
+fn stale_secrets_in_the_spec_change_credentials() {
+    let stale = "stale-token-from-git-0123456789";
+    let spec = format!(
+        "{}---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: eventbus-default-server\n  namespace: argo-events\nstringData:\n  auth: |\n    authorization {{\n      token: \"{stale}\"\n    }}\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: eventbus-default-client\n  namespace: argo-events\nstringData:\n  client-auth: |\n    token: \"{stale}\"\n",
+        spec_with("")
+    );
+    let out = run(&["adopt", "--live", STAN_EXPORT, "-"], Some(&spec), &[]);
+    assert_eq!(out.code, 4, "{}\n{}", out.stdout, out.stderr);
+    for secret in ["eventbus-default-server", "eventbus-default-client"] {
+        assert!(
+            out.stdout.contains(&format!(
+                "Secret argo-events/{secret}: credentials change: clients holding the old ones are locked out"
+            )),
+            "{}",
+            out.stdout
+        );
+    }
+    assert!(
+        out.stderr
+            .contains("is not used: an earlier Secret of the same name"),
+        "{}",
+        out.stderr
+    );
+    let live_token = "FcGYEn234nzHJ9BNfot8bf95N6fRx08jeXutxfFHMyvLyFJfnzxM4qVxoN1hDBJt";
+    for text in [&out.stdout, &out.stderr] {
+        assert!(
+            !text.contains(stale) && !text.contains(live_token),
+            "a token was printed"
+        );
+    }
+}
