@@ -413,6 +413,8 @@ fn configuration_errors_name_the_field_and_the_accepted_forms() {
     assert_eq!(items(&parse(&out.stdout)), items(&list));
 }
 
+/// `eventbus-gen krm` answers anything with a ResourceList; the bare command, which might have
+/// been started by mistake, prints its usage instead (see the `cli` tests).
 #[test]
 fn input_that_is_not_a_resource_list_fails_with_a_resource_list() {
     for input in [
@@ -420,7 +422,7 @@ fn input_that_is_not_a_resource_list_fails_with_a_resource_list() {
         "a: [1, 2\n",
         "---\na: 1\n---\nb: 2\n",
     ] {
-        let out = run(input, None);
+        let out = binary(&["krm"]).stdin(input).output();
         assert_eq!(out.code, 1, "{input}");
         let list = parse(&out.stdout);
         assert_eq!(list["kind"], "ResourceList");
