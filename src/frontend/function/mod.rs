@@ -6,9 +6,12 @@
 //! - **Transformer** (`kpt fn eval`, `kpt fn render`, kustomize `transformers:`): every
 //!   `EventBus` item with a native spec is replaced by its companion exotic bus, and the bus's
 //!   other objects (Service, ConfigMap, Secrets, StatefulSet, PodDisruptionBudget) are added to
-//!   the item list, or updated in place when they are already there. A native bus marked
+//!   the item list, or updated in place when they are already there (and reported unchanged
+//!   when they already hold the render). A native bus marked
 //!   `config.kubernetes.io/local-config: "true"` is kept as the editable source and its objects,
-//!   the companion included, are upserted instead. Every other item passes through untouched.
+//!   the companion included, are upserted instead. Under kpt, a native bus without the mark
+//!   gets it on its first render, so that the spec a user edits is never overwritten; kustomize
+//!   drops local-config items from its output, so there the companion replaces the bus. Every other item passes through untouched.
 //!   Options come from the functionConfig: a `ConfigMap` whose `data` holds the option keys as
 //!   strings, or an [`EventBusRenderOptions`](CONFIG_KIND) resource whose `spec` holds them.
 //! - **Generator** (kustomize `generators:`): the functionConfig is itself an `EventBus`. Its
@@ -56,7 +59,9 @@ pub struct Environment {
     pub seed: Option<Vec<u8>>,
 }
 
-/// The result of one run.
+/// The result of one run. Under kpt, which prints both the results and stderr, error and
+/// warning results are not repeated on stderr; elsewhere (kustomize) stderr is the only place
+/// they are shown, so each is printed there too.
 #[derive(Clone, Debug)]
 pub struct Outcome {
     /// The ResourceList to print on stdout (block YAML).
@@ -93,7 +98,9 @@ pub fn run(input: &str, env: &Environment) -> Outcome {
         }
     }
     let success = !results.iter().any(|r| r.severity == krm::Severity::Error);
-    for r in &results {
+    // kpt prints the results and stderr both: there, each result is shown once, as a result.
+    let kpt = run_by_kpt(&list);
+    for r in results.iter().filter(|_| !kpt) {
         if r.severity != krm::Severity::Info {
             stderr.push(format!(
                 "eventbus-gen: {}",
@@ -109,8 +116,9 @@ pub fn run(input: &str, env: &Environment) -> Outcome {
         .sum();
     if !success {
         stderr.push(format!(
-            "eventbus-gen: {errors} error{} found; the items were left unchanged",
-            if errors == 1 { "" } else { "s" }
+            "eventbus-gen: {errors} error{} found{}; the items were left unchanged",
+            if errors == 1 { "" } else { "s" },
+            if kpt { " (in the results)" } else { "" }
         ));
     }
     let out = ResourceList {
@@ -184,6 +192,24 @@ fn read_list(input: &str) -> Result<ResourceList, String> {
     ResourceList::from_value(docs.remove(0).value).map_err(|e| e.to_string())
 }
 
+/// Whether kpt runs the function. kpt's reader marks every item it reads from a file with
+/// `internal.config.kubernetes.io/seqindent` (kustomize builds its list without it), and
+/// `kpt fn eval` sends its `function-input` ConfigMap as the config.
+fn run_by_kpt(list: &ResourceList) -> bool {
+    let eval_config = list.function_config.as_ref().is_some_and(|c| {
+        c.get("kind").and_then(Value::as_str) == Some("ConfigMap")
+            && c.pointer("/metadata/name").and_then(Value::as_str) == Some("function-input")
+    });
+    eval_config
+        || list
+            .items
+            .iter()
+            .any(|i| krm::annotation(i, SEQINDENT).is_some())
+}
+
+/// The annotation kpt's reader puts on every item it reads from a file.
+const SEQINDENT: &str = "internal.config.kubernetes.io/seqindent";
+
 /// A failure before any item could be read: an empty ResourceList with one error result.
 fn fatal(message: String) -> Outcome {
     let mut list = ResourceList::new(Vec::new());
@@ -208,6 +234,7 @@ fn process<'a>(list: &'a ResourceList, env: &Environment) -> Result<Done<'a>, Ve
         .as_ref()
         .filter(|c| !krm::is_placeholder_config(c));
     let generator = fc.is_some_and(|c| document_kind(c) == DocumentKind::EventBus);
+    let kpt = run_by_kpt(list);
     let (mut options, source) = config::read(fc, generator)?;
     options.seed = read_seed(&options, env)
         .map_err(|m| vec![source.result(ResultItem::error(m), "seedFile")])?;
@@ -310,8 +337,19 @@ fn process<'a>(list: &'a ResourceList, env: &Environment) -> Result<Done<'a>, Ve
         crate::pipeline::render_each(&plans, &parsed, &options, Some(&mut rand::rng()), |bus| {
             let src = source_of(bus.document);
             let keep_source = bus.document == config_index || krm::is_local_config(src);
+            // Under kpt the spec is the package's editable source: marked local-config, it
+            // stays in its file (comments included) and `kpt live apply` skips it, while the
+            // companion goes to the rendered file. kustomize drops local-config items from its
+            // output, so there the companion takes the spec's place instead.
+            let mark_local = kpt && !keep_source;
             let result = upsert
-                .bus(&bus, src, bus.document, keep_source)
+                .bus(
+                    &bus,
+                    src,
+                    bus.document,
+                    keep_source || mark_local,
+                    mark_local,
+                )
                 .map_err(|m| crate::Error::new(crate::ErrorKind::Io, "", m))?;
             rendered.push(result);
             Ok(())
