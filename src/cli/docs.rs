@@ -76,8 +76,8 @@ fn markdown() -> String {
         "# Command-line reference\n\n\
          <!-- Generated from the command-line definition; do not edit by hand. Regenerate with\n     \
          `cargo run -q -- man --markdown > docs/cli.md`. -->\n\n\
-         Every command and flag of `eventbus-gen`, as `--help` prints them. Exit codes are in\n\
-         each command's description; `eventbus-gen man COMMAND` prints the same as a man page.\n",
+         Every command and flag of `eventbus-gen`, as `--help` prints them, with the exit codes\n\
+         in the descriptions; `eventbus-gen man COMMAND` prints the same as a man page.\n",
     );
     command_markdown(&cmd, &mut out);
     out

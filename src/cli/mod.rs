@@ -30,6 +30,9 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Render EventBus files to a YAML stream of Kubernetes objects on stdout.
+    ///
+    /// Exit 0 rendered, 1 invalid input (errors on stderr, nothing on stdout), 2 usage or I/O
+    /// error. With --check: 0 up to date, 1 stale, 2 any error.
     Render(Box<render::RenderArgs>),
     /// Compare the render of EventBus files with a running bus's export: what applying would
     /// do to each object. Exit 0 nothing running changes, 3 pods or clients restart, 4 the
@@ -39,6 +42,9 @@ enum Command {
     Schema(SchemaArgs),
     /// Run as a KRM function (kpt, kustomize): read a ResourceList on stdin, write one to
     /// stdout. This is also what runs when no command is given and stdin holds a ResourceList.
+    ///
+    /// Exit 0, or 1 when a result has severity error (the items are then passed through
+    /// unchanged).
     Krm,
     /// Argo CD config management plugin commands (run by the plugin's sidecar).
     #[command(subcommand)]

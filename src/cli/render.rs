@@ -108,12 +108,42 @@ impl Inputs {
     /// Reads `path` (`-` is stdin). A file that is not YAML is reported at once, and the other
     /// files are still read so that all their errors show together.
     pub(super) fn add(&mut self, path: &Path) -> Result<(), Failure> {
+        let text = read_file(path)?;
+        self.add_text(path, text)
+    }
+
+    /// Reads `path`, a file chosen in a folder, without following a symbolic link put there
+    /// since it was chosen (as `argocd generate` reads the files it chooses).
+    fn add_chosen(&mut self, path: &Path) -> Result<(), Failure> {
+        let name = path.display().to_string();
+        let limit = yaml::MAX_INPUT_BYTES as u64 + 1;
+        let bytes = eventbus_gen::frontend::fsread::read_regular(path, limit)
+            .map_err(|e| Failure::Usage(format!("cannot read {name}: {e}")))?
+            .ok_or_else(|| Failure::Usage(format!("{name} is not a regular file")))?;
+        let text = if bytes.len() > yaml::MAX_INPUT_BYTES {
+            Err(format!(
+                "more than {} bytes; larger inputs are not read",
+                yaml::MAX_INPUT_BYTES
+            ))
+        } else {
+            eventbus_gen::frontend::input::decode(bytes)
+        };
+        match text {
+            Ok(text) => self.add_text(path, text),
+            Err(e) => {
+                eprintln!("{}", advice::line(&format!("{name}: error: {e}")));
+                self.unreadable = true;
+                Ok(())
+            }
+        }
+    }
+
+    fn add_text(&mut self, path: &Path, text: String) -> Result<(), Failure> {
         let name = if path.as_os_str() == "-" {
             "<stdin>".to_owned()
         } else {
             path.display().to_string()
         };
-        let text = read_file(path)?;
         match yaml::load_numbered(&text, self.docs.len()) {
             Ok(loaded) => {
                 self.starts.push((self.docs.len(), name));
@@ -163,7 +193,7 @@ fn render_args(args: RenderArgs) -> Result<(), Failure> {
     for path in &args.files {
         if path.as_os_str() != "-" && std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
             for file in folder_files(path, args.quiet)? {
-                inputs.add(&file)?;
+                inputs.add_chosen(&file)?;
             }
         } else {
             inputs.add(path)?;
