@@ -193,22 +193,32 @@ fn read_list(input: &str) -> Result<ResourceList, String> {
 }
 
 /// Whether kpt runs the function. kpt's reader marks every item it reads from a file with
-/// `internal.config.kubernetes.io/seqindent` (kustomize builds its list without it), and
-/// `kpt fn eval` sends its `function-input` ConfigMap as the config.
+/// `internal.config.kubernetes.io/seqindent`, and `kpt fn eval` sends its `function-input`
+/// ConfigMap as the config. kustomize marks its items with `kustomize.config.k8s.io/id` (a
+/// transformer) or sends a config that still carries its `config.kubernetes.io/function`
+/// annotation (a generator); then it is not kpt, whatever else the list holds.
 fn run_by_kpt(list: &ResourceList) -> bool {
-    let eval_config = list.function_config.as_ref().is_some_and(|c| {
-        c.get("kind").and_then(Value::as_str) == Some("ConfigMap")
-            && c.pointer("/metadata/name").and_then(Value::as_str) == Some("function-input")
-    });
-    eval_config
+    let config = list.function_config.as_ref();
+    let kustomize = config.is_some_and(|c| krm::annotation(c, annotations::FUNCTION).is_some())
         || list
             .items
             .iter()
-            .any(|i| krm::annotation(i, SEQINDENT).is_some())
+            .any(|i| krm::annotation(i, KUSTOMIZE_ID).is_some());
+    let eval_config = config.is_some_and(|c| {
+        c.get("kind").and_then(Value::as_str) == Some("ConfigMap")
+            && c.pointer("/metadata/name").and_then(Value::as_str) == Some("function-input")
+    });
+    let read_by_kpt = list
+        .items
+        .iter()
+        .any(|i| krm::annotation(i, SEQINDENT).is_some());
+    !kustomize && (eval_config || read_by_kpt)
 }
 
 /// The annotation kpt's reader puts on every item it reads from a file.
 const SEQINDENT: &str = "internal.config.kubernetes.io/seqindent";
+/// The annotation kustomize puts on every item it sends a transformer.
+const KUSTOMIZE_ID: &str = "kustomize.config.k8s.io/id";
 
 /// A failure before any item could be read: an empty ResourceList with one error result.
 fn fatal(message: String) -> Outcome {
@@ -493,6 +503,33 @@ mod tests {
                 .remove(0);
             assert_eq!(doc.value["items"][0], cm, "{schema:?}\n{}", out.stdout);
         }
+    }
+
+    #[test]
+    fn kpt_is_told_from_kustomize_by_what_each_puts_in_the_list() {
+        let item = |key: &str| {
+            json!({"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": "c", "annotations": {key: "x"}}})
+        };
+        let list = |items: Vec<Value>, config: Option<Value>| {
+            let mut l = ResourceList::new(items);
+            l.function_config = config;
+            l
+        };
+        let eval_config = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "function-input"}, "data": {"metrics": "false"}});
+        let generator_config = json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "EventBus",
+            "metadata": {"name": "b", "annotations": {annotations::FUNCTION: "exec: {}"}}});
+        // kpt fn render (its reader's annotation) and kpt fn eval (its config).
+        assert!(run_by_kpt(&list(vec![item(SEQINDENT)], None)));
+        assert!(run_by_kpt(&list(vec![], Some(eval_config))));
+        // A kustomize transformer and generator, and a list from elsewhere.
+        assert!(!run_by_kpt(&list(vec![item(KUSTOMIZE_ID)], None)));
+        assert!(!run_by_kpt(&list(
+            vec![item(SEQINDENT)],
+            Some(generator_config)
+        )));
+        assert!(!run_by_kpt(&list(vec![item("other")], None)));
     }
 
     #[test]
