@@ -316,8 +316,14 @@ fn tighten_root(schema: &mut Value) {
         "status".to_owned(),
         json!({"description": "Written by the controller; ignored."}),
     );
-    let metadata = properties["metadata"].take();
+    // The description stays outside the `allOf`, where editors show it.
+    let mut metadata = properties["metadata"].take();
+    let description = metadata
+        .as_object_mut()
+        .and_then(|m| m.remove("description"))
+        .unwrap_or(Value::Null);
     properties["metadata"] = json!({
+        "description": description,
         "allOf": [metadata, {
             "required": ["name"],
             "properties": {
