@@ -735,3 +735,23 @@ fn a_folder_is_read_like_argocd_generate_reads_one() {
     assert_eq!(none.code, 2);
     assert!(none.stderr.contains("holds no *.yaml"), "{}", none.stderr);
 }
+
+/// On a terminal the bare command does not wait for a ResourceList: it prints its usage and
+/// exits 2. `script` (util-linux, in every Debian base system) gives it a terminal.
+#[test]
+fn bare_command_on_a_terminal_prints_usage_without_reading() {
+    let out = std::process::Command::new("timeout")
+        .args(["20", "script", "-qec"])
+        .arg(crate::support::BIN)
+        .arg("/dev/null")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("timeout and script run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("Usage: eventbus-gen [COMMAND]"), "{text}");
+    assert!(
+        text.contains("no command given and no ResourceList on stdin"),
+        "{text}"
+    );
+}
