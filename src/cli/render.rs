@@ -116,20 +116,11 @@ impl Inputs {
     /// since it was chosen (as `argocd generate` reads the files it chooses).
     fn add_chosen(&mut self, path: &Path) -> Result<(), Failure> {
         let name = path.display().to_string();
-        let limit = yaml::MAX_INPUT_BYTES as u64 + 1;
-        let bytes = eventbus_gen::frontend::fsread::read_regular(path, limit)
-            .map_err(|e| Failure::Usage(format!("cannot read {name}: {e}")))?
-            .ok_or_else(|| Failure::Usage(format!("{name} is not a regular file")))?;
-        let text = if bytes.len() > yaml::MAX_INPUT_BYTES {
-            Err(format!(
-                "more than {} bytes; larger inputs are not read",
-                yaml::MAX_INPUT_BYTES
-            ))
-        } else {
-            eventbus_gen::frontend::input::decode(bytes)
-        };
-        match text {
+        match eventbus_gen::frontend::input::read_chosen(path) {
             Ok(text) => self.add_text(path, text),
+            Err(eventbus_gen::frontend::input::ReadError::Io(e)) => {
+                Err(Failure::Usage(format!("cannot read {name}: {e}")))
+            }
             Err(e) => {
                 eprintln!("{}", advice::line(&format!("{name}: error: {e}")));
                 self.unreadable = true;
