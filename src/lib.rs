@@ -53,6 +53,8 @@ mod pipeline;
 mod plan;
 mod render;
 mod stream_config;
+#[cfg(feature = "schema")]
+mod strict_schema;
 mod templates;
 #[cfg(test)]
 mod testing;
@@ -73,10 +75,14 @@ pub use options::{
 pub use pipeline::{render_documents, render_str, render_str_with_rng};
 pub use render::{COMPANION_ANNOTATION, Object, Rendered, RenderedBus};
 
-/// The JSON Schema of the `EventBus` resource as eventbus-gen reads it.
+/// The JSON Schema of the `EventBus` resource as eventbus-gen reads it, for editors: besides
+/// the fields and their types, it states the rules of validation that JSON Schema can (unknown
+/// fields, one bus kind, enums, replica ranges, names, durations, sizes, quantities).
 #[cfg(feature = "schema")]
 pub fn eventbus_schema() -> serde_json::Value {
-    serde_json::to_value(schemars::schema_for!(spec::EventBus)).expect("schemas serialize")
+    strict_schema::strict(
+        serde_json::to_value(schemars::schema_for!(spec::EventBus)).expect("schemas serialize"),
+    )
 }
 
 /// The JSON Schema of [`RenderOptions`].

@@ -11,6 +11,7 @@ use eventbus_gen::frontend::seed::SEED_ENV;
 
 mod adopt;
 mod argocd;
+mod docs;
 mod options;
 mod render;
 mod tree;
@@ -20,7 +21,8 @@ mod tree;
 #[derive(Parser, Debug)]
 #[command(name = "eventbus-gen", version, about, long_about = None)]
 struct Cli {
-    /// With no command and a ResourceList on stdin, runs as a KRM function (`krm`).
+    /// With no command and a ResourceList on stdin, runs as a KRM function (`krm`); with no
+    /// command and anything else on stdin, prints this help on stderr and exits 2.
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -28,6 +30,9 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Render EventBus files to a YAML stream of Kubernetes objects on stdout.
+    ///
+    /// Exit 0 rendered, 1 invalid input (errors on stderr, nothing on stdout), 2 usage or I/O
+    /// error. With --check: 0 up to date, 1 stale, 2 any error.
     Render(Box<render::RenderArgs>),
     /// Compare the render of EventBus files with a running bus's export: what applying would
     /// do to each object. Exit 0 nothing running changes, 3 pods or clients restart, 4 the
@@ -36,11 +41,18 @@ enum Command {
     /// Print the JSON Schema of the EventBus spec (or of the render options).
     Schema(SchemaArgs),
     /// Run as a KRM function (kpt, kustomize): read a ResourceList on stdin, write one to
-    /// stdout. This is also what runs when no command is given and stdin is not a terminal.
+    /// stdout. This is also what runs when no command is given and stdin holds a ResourceList.
+    ///
+    /// Exit 0, or 1 when a result has severity error (the items are then passed through
+    /// unchanged).
     Krm,
     /// Argo CD config management plugin commands (run by the plugin's sidecar).
     #[command(subcommand)]
     Argocd(argocd::Command),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
+    Completion(docs::CompletionArgs),
+    /// Print the man page of eventbus-gen, or of one of its commands, as roff on stdout.
+    Man(docs::ManArgs),
 }
 
 #[derive(Args, Debug)]
@@ -56,6 +68,8 @@ pub enum Failure {
     Invalid,
     /// Usage or I/O: exit 2, with the message.
     Usage(String),
+    /// Exit with this code; what there was to say is printed already (`render --check`).
+    Code(u8),
 }
 
 pub fn main() -> ExitCode {
@@ -70,17 +84,14 @@ pub fn main() -> ExitCode {
         Some(Command::Schema(args)) => schema(&args),
         Some(Command::Krm) => krm(),
         Some(Command::Argocd(command)) => argocd::run(command),
-        None if !std::io::stdin().is_terminal() => krm(),
-        None => {
-            let _ = <Cli as clap::CommandFactory>::command().print_help();
-            Err(Failure::Usage(
-                "no command given; run `eventbus-gen render FILE` or pipe a ResourceList into `eventbus-gen krm`".to_owned(),
-            ))
-        }
+        Some(Command::Completion(args)) => docs::completion(&args),
+        Some(Command::Man(args)) => docs::man(&args),
+        None => bare(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Invalid) => ExitCode::from(1),
+        Err(Failure::Code(code)) => ExitCode::from(code),
         Err(Failure::Usage(m)) => {
             eprintln!(
                 "{}",
@@ -180,13 +191,48 @@ fn schema(args: &SchemaArgs) -> Result<(), Failure> {
     }
 }
 
+/// No command: a KRM function when stdin holds a ResourceList (how kpt and kustomize start
+/// exec functions), else the help on stderr and exit 2, with nothing on stdout.
+fn bare() -> Result<(), Failure> {
+    let stdin = std::io::stdin();
+    let input = if stdin.is_terminal() {
+        None
+    } else {
+        Some(read_file(Path::new("-"))?)
+    };
+    match input {
+        Some(input) if looks_like_resource_list(&input) => krm_on(&input),
+        _ => {
+            let help = <Cli as clap::CommandFactory>::command().render_help();
+            eprint!("{help}");
+            Err(Failure::Usage(
+                "no command given and no ResourceList on stdin; run `eventbus-gen render FILE`, \
+                 or pipe a ResourceList into `eventbus-gen` or `eventbus-gen krm`"
+                    .to_owned(),
+            ))
+        }
+    }
+}
+
+/// Whether `input` may be a ResourceList: it names the kind somewhere. Without the word, it
+/// cannot be one, and is taken for a mistaken call rather than for a broken ResourceList (one
+/// that names the kind but is broken is the function's to report, as an error result). A scan,
+/// not a parse: the function parses the list once.
+fn looks_like_resource_list(input: &str) -> bool {
+    input.contains("ResourceList")
+}
+
 /// KRM function mode: ResourceList in, ResourceList out; exit 1 on error results.
 fn krm() -> Result<(), Failure> {
     let input = read_file(Path::new("-"))?;
+    krm_on(&input)
+}
+
+fn krm_on(input: &str) -> Result<(), Failure> {
     let env = eventbus_gen::frontend::function::Environment {
         seed: std::env::var_os(SEED_ENV).map(|v| v.into_encoded_bytes()),
     };
-    let outcome = eventbus_gen::frontend::function::run(&input, &env);
+    let outcome = eventbus_gen::frontend::function::run(input, &env);
     {
         let stderr = std::io::stderr();
         let mut w = stderr.lock();

@@ -244,7 +244,7 @@ mod tests {
             Some(Command::Render(r)) => match r.options.mapped() {
                 Ok(o) => o,
                 Err(Failure::Usage(m)) => panic!("{args:?}: {m}"),
-                Err(Failure::Invalid) => panic!("{args:?}"),
+                Err(_) => panic!("{args:?}"),
             },
             _ => unreachable!(),
         }

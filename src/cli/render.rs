@@ -15,7 +15,9 @@ use super::{Failure, read_file};
 #[derive(Args, Debug)]
 pub(super) struct RenderArgs {
     /// EventBus files (YAML or JSON, one or more documents each); `-` reads stdin. Secret
-    /// documents of existing buses may be included: their tokens are kept.
+    /// documents of existing buses may be included: their tokens are kept. A folder stands for
+    /// its `*.yaml`, `*.yml` and `*.json` files (hidden ones and subfolders left out; symbolic
+    /// links skipped with a warning), read in name order, as `argocd generate` reads one.
     #[arg(value_name = "FILE", required = true)]
     files: Vec<PathBuf>,
     #[command(flatten)]
@@ -28,6 +30,11 @@ pub(super) struct RenderArgs {
     /// Do not print warnings, nor the files `-o` wrote, updated or removed.
     #[arg(short, long)]
     quiet: bool,
+    /// With `-o DIR`: change nothing, and exit 0 when DIR already holds exactly what would be
+    /// written, 1 when it does not (each stale, missing or extra file is named on stderr), 2 on
+    /// any error, invalid input included.
+    #[arg(long, requires = "output_dir")]
+    check: bool,
 }
 
 /// How command-line users set what advice asks for.
@@ -101,12 +108,33 @@ impl Inputs {
     /// Reads `path` (`-` is stdin). A file that is not YAML is reported at once, and the other
     /// files are still read so that all their errors show together.
     pub(super) fn add(&mut self, path: &Path) -> Result<(), Failure> {
+        let text = read_file(path)?;
+        self.add_text(path, text)
+    }
+
+    /// Reads `path`, a file chosen in a folder, without following a symbolic link put there
+    /// since it was chosen (as `argocd generate` reads the files it chooses).
+    fn add_chosen(&mut self, path: &Path) -> Result<(), Failure> {
+        let name = path.display().to_string();
+        match eventbus_gen::frontend::input::read_chosen(path) {
+            Ok(text) => self.add_text(path, text),
+            Err(eventbus_gen::frontend::input::ReadError::Io(e)) => {
+                Err(Failure::Usage(format!("cannot read {name}: {e}")))
+            }
+            Err(e) => {
+                eprintln!("{}", advice::line(&format!("{name}: error: {e}")));
+                self.unreadable = true;
+                Ok(())
+            }
+        }
+    }
+
+    fn add_text(&mut self, path: &Path, text: String) -> Result<(), Failure> {
         let name = if path.as_os_str() == "-" {
             "<stdin>".to_owned()
         } else {
             path.display().to_string()
         };
-        let text = read_file(path)?;
         match yaml::load_numbered(&text, self.docs.len()) {
             Ok(loaded) => {
                 self.starts.push((self.docs.len(), name));
@@ -138,6 +166,15 @@ impl Inputs {
 }
 
 pub(super) fn render(args: RenderArgs) -> Result<(), Failure> {
+    // Under --check, 1 means "stale" only: invalid input exits 2 like every other error.
+    let check = args.check;
+    match render_args(args) {
+        Err(Failure::Invalid) if check => Err(Failure::Code(2)),
+        r => r,
+    }
+}
+
+fn render_args(args: RenderArgs) -> Result<(), Failure> {
     let options = args.options.to_options()?;
     if args.files.iter().filter(|f| f.as_os_str() == "-").count() > 1 {
         return Err(Failure::Usage("stdin (-) can be read only once".to_owned()));
@@ -145,7 +182,13 @@ pub(super) fn render(args: RenderArgs) -> Result<(), Failure> {
     // Documents are numbered across all files, so an index names one document of one file.
     let mut inputs = Inputs::default();
     for path in &args.files {
-        inputs.add(path)?;
+        if path.as_os_str() != "-" && std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+            for file in folder_files(path, args.quiet)? {
+                inputs.add_chosen(&file)?;
+            }
+        } else {
+            inputs.add(path)?;
+        }
     }
     if !inputs.readable() {
         return Err(Failure::Invalid);
@@ -229,7 +272,35 @@ pub(super) fn render(args: RenderArgs) -> Result<(), Failure> {
         report_warnings(&warnings, &file_of);
     }
     match &args.output_dir {
+        Some(dir) if args.check => super::tree::check(dir, &files, args.quiet),
         Some(dir) => super::tree::write(dir, &files, args.quiet),
         None => out.finish(),
     }
+}
+
+/// The input files of a folder named on the command line, chosen as `argocd generate` chooses
+/// them (the same reader); entries passed over are named in a warning unless `quiet`.
+fn folder_files(dir: &Path, quiet: bool) -> Result<Vec<PathBuf>, Failure> {
+    use eventbus_gen::frontend::argocd::{FailureKind, SourceParams, select_files};
+    let selection = select_files(dir, &SourceParams::default()).map_err(|f| match f.kind {
+        FailureKind::Input => {
+            for m in &f.messages {
+                eprintln!("{}", advice::line(&format!("{}/{m}", dir.display())));
+            }
+            Failure::Invalid
+        }
+        _ => Failure::Usage(format!("{}: {}", dir.display(), f.messages.join("; "))),
+    })?;
+    if !quiet {
+        for skipped in &selection.skipped {
+            eprintln!("{}", advice::line(&format!("{}/{skipped}", dir.display())));
+        }
+    }
+    if selection.files.is_empty() {
+        return Err(Failure::Usage(format!(
+            "{} holds no *.yaml, *.yml or *.json file to read",
+            dir.display()
+        )));
+    }
+    Ok(selection.files.iter().map(|f| dir.join(f)).collect())
 }

@@ -342,3 +342,100 @@ pub(super) fn write(
     }
     Ok(())
 }
+
+/// How a file of DIR differs from what `render -o DIR` would leave there.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Difference {
+    /// Not there: it would be written.
+    Missing,
+    /// There with other text: it would be updated.
+    Stale,
+    /// A file of the user's (no header) where an object goes: `render -o` would refuse.
+    InTheWay,
+    /// eventbus-gen's, no longer rendered: it would be removed.
+    Extra,
+}
+
+/// `render --check -o DIR`: compares DIR with `files` (as [`write`] would leave it) without
+/// changing anything. Each difference is named on stderr; a stale DIR is exit 1, and anything
+/// that stops the comparison (a link in the way, an unreadable file) exit 2.
+pub(super) fn check(
+    dir: &Path,
+    files: &BTreeMap<PathBuf, String>,
+    quiet: bool,
+) -> Result<(), Failure> {
+    match std::fs::metadata(dir) {
+        Ok(m) if !m.is_dir() => {
+            return Err(usage(format!("{} is not a folder", dir.display())));
+        }
+        _ => {}
+    }
+    let mut found: Vec<(Difference, &Path)> = Vec::new();
+    for (path, yaml) in files {
+        let rel = path.strip_prefix(dir).expect("object paths are under DIR");
+        let mut at = dir.to_path_buf();
+        let parts: Vec<_> = rel.components().collect();
+        let mut folders_there = true;
+        for part in &parts[..parts.len() - 1] {
+            at.push(part);
+            folders_there &= folder_state(&at)?;
+            if !folders_there {
+                break;
+            }
+        }
+        let text = format!("{HEADER}\n{yaml}");
+        let old = if folders_there {
+            existing_file(path, text.len().max(yaml.len()) + 1)?
+        } else {
+            None
+        };
+        let difference = match old {
+            None => Some(Difference::Missing),
+            Some(old) if old == text => None,
+            Some(old) if owns_text(&old) || old == *yaml => Some(Difference::Stale),
+            Some(_) => Some(Difference::InTheWay),
+        };
+        if let Some(d) = difference {
+            found.push((d, path));
+        }
+    }
+    let keep: BTreeSet<&Path> = files.keys().map(PathBuf::as_path).collect();
+    let extra = stale_files(dir, &keep);
+    found.extend(extra.iter().map(|p| (Difference::Extra, p.as_path())));
+    found.sort();
+    let stderr = std::io::stderr();
+    let mut w = stderr.lock();
+    for (d, path) in &found {
+        let what = match d {
+            Difference::Missing => "missing",
+            Difference::Stale => "stale",
+            Difference::InTheWay => {
+                "stale, and not written by eventbus-gen (render -o refuses to replace it)"
+            }
+            Difference::Extra => "extra (eventbus-gen wrote it and no longer renders it)",
+        };
+        let _ = writeln!(w, "eventbus-gen: {what}: {}", path.display());
+    }
+    if found.is_empty() {
+        if !quiet {
+            let _ = writeln!(
+                w,
+                "eventbus-gen: {} is up to date ({} files checked)",
+                dir.display(),
+                files.len()
+            );
+        }
+        return Ok(());
+    }
+    let count = |d: Difference| found.iter().filter(|(f, _)| *f == d).count();
+    let _ = writeln!(
+        w,
+        "eventbus-gen: {} is not what render -o would write: {} missing, {} stale, {} extra; \
+         run the same command without --check to update it",
+        dir.display(),
+        count(Difference::Missing),
+        count(Difference::Stale) + count(Difference::InTheWay),
+        count(Difference::Extra)
+    );
+    Err(Failure::Code(1))
+}

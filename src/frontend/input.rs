@@ -46,6 +46,27 @@ pub fn read_file(path: &Path) -> Result<String, ReadError> {
     read_text(std::fs::File::open(path).map_err(ReadError::Io)?)
 }
 
+/// Reads the regular file `path` as [`read_text`] does, without following a symbolic link at
+/// its last component or blocking on a FIFO: for files chosen in a folder, where a link may
+/// have been put in place since they were chosen. Anything but a regular file is an
+/// [`ReadError::Io`] of kind `InvalidInput`.
+pub fn read_chosen(path: &Path) -> Result<String, ReadError> {
+    let bytes = crate::frontend::fsread::read_regular(path, MAX_INPUT_BYTES as u64 + 1)
+        .map_err(ReadError::Io)?
+        .ok_or_else(|| {
+            ReadError::Io(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not a regular file",
+            ))
+        })?;
+    if bytes.len() > MAX_INPUT_BYTES {
+        return Err(ReadError::Input(format!(
+            "more than {MAX_INPUT_BYTES} bytes; larger inputs are not read"
+        )));
+    }
+    decode(bytes).map_err(ReadError::Input)
+}
+
 /// Bytes to text: UTF-8 (a leading byte order mark dropped), or UTF-16 with a byte order mark.
 pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
     let utf16 = |bytes: &[u8], pair: fn([u8; 2]) -> u16| {

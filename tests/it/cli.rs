@@ -2,7 +2,7 @@
 
 use base64::Engine as _;
 
-use crate::support::{TEST_SEED, TOKEN_BUS_KINDS, kinds, root, run, run_seeded};
+use crate::support::{TEST_SEED, TOKEN_BUS_KINDS, TempDir, kinds, root, run, run_seeded};
 
 const TOKEN_BUS: &str = "fixtures/stan/native-token.yaml";
 
@@ -572,4 +572,186 @@ fn anti_affinity_is_dropped_with_a_warning_when_unknown_fields_are_allowed() {
         out.stderr
     );
     assert!(!out.stdout.contains("podAntiAffinity"), "{}", out.stdout);
+}
+
+#[test]
+fn completions_cover_the_commands_and_flags_and_bash_parses_its_script() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run(&["completion", shell], None, &[]);
+        assert_eq!(out.code, 0, "{shell}: {}", out.stderr);
+        for word in [
+            "render",
+            "adopt",
+            "schema",
+            "argocd",
+            // Flags without their dashes: fish writes `-l output-dir`.
+            "output-dir",
+            "check",
+            "seed-file",
+        ] {
+            assert!(out.stdout.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    let bash = run(&["completion", "bash"], None, &[]).stdout;
+    let tmp = TempDir::new("completion");
+    let script = tmp.path().join("eventbus-gen.bash");
+    std::fs::write(&script, &bash).unwrap();
+    let parsed = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .output()
+        .expect("bash runs");
+    assert!(
+        parsed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&parsed.stderr)
+    );
+    let unknown = run(&["completion", "tcsh"], None, &[]);
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("possible values"),
+        "{}",
+        unknown.stderr
+    );
+}
+
+#[test]
+fn man_pages_come_from_the_command_definition() {
+    let top = run(&["man"], None, &[]);
+    assert_eq!(top.code, 0, "{}", top.stderr);
+    assert!(
+        top.stdout.starts_with(".ie \\n(.g .ds Aq"),
+        "{}",
+        top.stdout
+    );
+    for section in [
+        ".TH eventbus-gen 1",
+        ".SH NAME",
+        ".SH SYNOPSIS",
+        ".SH SUBCOMMANDS",
+    ] {
+        assert!(top.stdout.contains(section), "no {section}");
+    }
+    let render = run(&["man", "render"], None, &[]).stdout;
+    assert!(render.contains(".TH eventbus-gen-render 1"));
+    assert!(render.contains("\\-\\-check") && render.contains("\\-\\-output\\-dir"));
+    let nested = run(&["man", "argocd", "generate"], None, &[]);
+    assert!(nested.stdout.contains(".TH eventbus-gen-argocd-generate 1"));
+    let unknown = run(&["man", "rendr"], None, &[]);
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("known: render, adopt"),
+        "{}",
+        unknown.stderr
+    );
+    // groff, where installed, reads every page without a warning.
+    let Ok(groff) = std::process::Command::new("groff").arg("-v").output() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "groff is not on PATH; CI must install it (apt-get install groff-base)"
+        );
+        eprintln!("groff is not installed: the man pages were checked for structure only");
+        return;
+    };
+    assert!(groff.status.success());
+    for page in [top.stdout, render] {
+        let mut child = std::process::Command::new("groff")
+            .args(["-man", "-Tutf8", "-ww", "-z"])
+            .stdin(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), page.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn bare_command_without_a_resource_list_prints_usage_on_stderr() {
+    for stdin in [
+        "",
+        "\n",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+        "hello",
+    ] {
+        let out = run(&[], Some(stdin), &[]);
+        assert_eq!(out.code, 2, "{stdin:?}: {}", out.stderr);
+        assert!(out.stdout.is_empty(), "{stdin:?}: {}", out.stdout);
+        assert!(
+            out.stderr.contains("Usage: eventbus-gen [COMMAND]"),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            out.stderr
+                .contains("no command given and no ResourceList on stdin")
+        );
+    }
+    // A ResourceList still runs the function, as kpt and kustomize start it.
+    let list = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n";
+    let out = run(&[], Some(list), &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("kind: ResourceList"));
+}
+
+#[test]
+fn a_folder_is_read_like_argocd_generate_reads_one() {
+    let tmp = TempDir::new("render-dir");
+    let dir = tmp.path();
+    std::fs::copy(root().join(TOKEN_BUS), dir.join("b-bus.yaml")).unwrap();
+    std::fs::copy(
+        root().join("fixtures/jetstream/default.yaml"),
+        dir.join("a-js.yml"),
+    )
+    .unwrap();
+    std::fs::write(dir.join(".hidden.yaml"), "not: read\n").unwrap();
+    std::fs::write(dir.join("notes.txt"), "not read\n").unwrap();
+    std::fs::create_dir(dir.join("sub")).unwrap();
+    std::fs::write(dir.join("sub/x.yaml"), "not: read\n").unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", dir.join("link.yaml")).unwrap();
+    let d = dir.to_str().unwrap();
+    let out = run_seeded(&["render", d]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // Both buses, in file-name order (the JetStream bus of a-js.yml first).
+    let files = run_seeded(&[
+        "render",
+        &format!("{d}/a-js.yml"),
+        &format!("{d}/b-bus.yaml"),
+    ]);
+    assert_eq!(out.stdout, files.stdout);
+    assert!(
+        out.stderr
+            .contains(&format!("{d}/link.yaml: warning: skipped: a symbolic link")),
+        "{}",
+        out.stderr
+    );
+    let empty = TempDir::new("render-empty-dir");
+    let none = run_seeded(&["render", empty.path().to_str().unwrap()]);
+    assert_eq!(none.code, 2);
+    assert!(none.stderr.contains("holds no *.yaml"), "{}", none.stderr);
+}
+
+/// On a terminal the bare command does not wait for a ResourceList: it prints its usage and
+/// exits 2. `script` (util-linux, in every Debian base system) gives it a terminal.
+#[test]
+fn bare_command_on_a_terminal_prints_usage_without_reading() {
+    let out = std::process::Command::new("timeout")
+        .args(["20", "script", "-qec"])
+        .arg(crate::support::BIN)
+        .arg("/dev/null")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("timeout and script run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("Usage: eventbus-gen [COMMAND]"), "{text}");
+    assert!(
+        text.contains("no command given and no ResourceList on stdin"),
+        "{text}"
+    );
 }

@@ -13,5 +13,6 @@ mod krm;
 mod no_silent_drops;
 mod output_dir;
 mod props;
+mod schema;
 mod support;
 mod upstream;

@@ -269,3 +269,148 @@ fn a_failed_run_removes_nothing_of_the_user() {
     );
     assert_eq!(tree_state(tmp.path()), before, "{}", out.stderr);
 }
+
+/// Every path under `dir` with its kind, length and modification time: what `--check` must
+/// leave exactly as it was.
+fn stamps(dir: &Path) -> Vec<(String, bool, u64, std::time::SystemTime)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(at) = stack.pop() {
+        for e in fs::read_dir(&at).unwrap() {
+            let p = e.unwrap().path();
+            let m = fs::symlink_metadata(&p).unwrap();
+            if m.is_dir() {
+                stack.push(p.clone());
+            }
+            out.push((
+                p.display().to_string(),
+                m.is_dir(),
+                m.len(),
+                m.modified().unwrap(),
+            ));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn check_names_missing_stale_and_extra_files_and_changes_nothing() {
+    let tmp = TempDir::new("out-check");
+    let dir = tmp.path().join("out");
+    let d = dir.to_str().unwrap();
+
+    // Nothing rendered yet: every file is missing, and DIR is not even created.
+    let none = run_seeded(&["render", "--check", "-o", d, TWO_BUSES]);
+    assert_eq!(none.code, 1, "{}", none.stderr);
+    assert_eq!(
+        none.stderr.matches(": missing: ").count(),
+        14,
+        "{}",
+        none.stderr
+    );
+    assert!(none.stdout.is_empty());
+    assert!(!dir.exists(), "--check created the output folder");
+
+    assert_eq!(render_to(&dir, &[], TWO_BUSES).code, 0);
+    fs::write(
+        dir.join("team-a/default/kustomization.yaml"),
+        "resources: []\n",
+    )
+    .unwrap();
+    fs::write(dir.join("notes.md"), "mine\n").unwrap();
+    let up_to_date = run_seeded(&["render", "--check", "-o", d, TWO_BUSES]);
+    assert_eq!(up_to_date.code, 0, "{}", up_to_date.stderr);
+    assert!(
+        up_to_date
+            .stderr
+            .contains("is up to date (14 files checked)")
+    );
+    assert!(
+        run_seeded(&["render", "--check", "-q", "-o", d, TWO_BUSES])
+            .stderr
+            .is_empty()
+    );
+
+    // Hand edits and a changed option: each file named once, with what is wrong with it;
+    // the user's own files (no header) are never called extra.
+    let cm = dir.join("team-a/default/configmap-eventbus-default-stan-configmap.yaml");
+    fs::write(&cm, fs::read_to_string(&cm).unwrap() + "# edited\n").unwrap();
+    let svc = dir.join("team-b/default/service-eventbus-default-stan-svc.yaml");
+    fs::remove_file(&svc).unwrap();
+    let sts = dir.join("team-b/default/statefulset-eventbus-default-stan.yaml");
+    let mine = fs::read_to_string(&sts).unwrap();
+    fs::write(
+        &sts,
+        mine.split_once('\n')
+            .unwrap()
+            .1
+            .replace("replicas: 3", "replicas: 5"),
+    )
+    .unwrap();
+    let before_state = tree_state(&dir);
+    let before = stamps(&dir);
+    let out = run_seeded(&["render", "--check", "--no-pdb", "-o", d, TWO_BUSES]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let line = |what: &str, p: &Path| format!("eventbus-gen: {what}: {}\n", p.display());
+    assert!(out.stderr.contains(&line("stale", &cm)), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&line("missing", &svc)),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(&line(
+            "stale, and not written by eventbus-gen (render -o refuses to replace it)",
+            &sts
+        )),
+        "{}",
+        out.stderr
+    );
+    for team in ["team-a", "team-b"] {
+        let pdb = dir.join(format!(
+            "{team}/default/poddisruptionbudget-eventbus-default-pdb.yaml"
+        ));
+        assert!(
+            out.stderr.contains(&line(
+                "extra (eventbus-gen wrote it and no longer renders it)",
+                &pdb
+            )),
+            "{}",
+            out.stderr
+        );
+    }
+    assert!(!out.stderr.contains("kustomization") && !out.stderr.contains("notes.md"));
+    assert!(
+        out.stderr.contains("1 missing, 2 stale, 2 extra"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(tree_state(&dir), before_state, "--check changed the folder");
+    assert_eq!(stamps(&dir), before, "--check touched a file");
+}
+
+#[test]
+fn check_exits_2_on_errors_so_that_1_always_means_stale() {
+    let tmp = TempDir::new("out-check-errors");
+    let d = tmp.path().to_str().unwrap();
+    let invalid = run_seeded(&[
+        "render",
+        "--check",
+        "-o",
+        d,
+        "fixtures/invalid/auth-basic.yaml",
+    ]);
+    assert_eq!(invalid.code, 2, "{}", invalid.stderr);
+    assert!(invalid.stderr.contains("spec.nats.native.auth"));
+    // A link where a namespace folder goes stops the comparison: not followed, not "stale".
+    symlink("/", tmp.path().join("team-a")).unwrap();
+    assert_refused(
+        &run_seeded(&["render", "--check", "-o", d, TWO_BUSES]),
+        "is a symbolic link",
+    );
+    // --check means nothing without -o.
+    let no_dir = run_seeded(&["render", "--check", TWO_BUSES]);
+    assert_eq!(no_dir.code, 2);
+    assert!(no_dir.stderr.contains("--output-dir"), "{}", no_dir.stderr);
+}

@@ -186,21 +186,11 @@ pub(super) fn load_files(dir: &Path, files: &[String]) -> Result<Vec<Input>, Fai
         let name = shown_name(path);
         // Not followed if a link was put in place after the files were chosen; at most the
         // input limit is read, then decoded as every input is.
-        let bytes = crate::frontend::fsread::read_regular(
-            &dir.join(path),
-            crate::yaml::MAX_INPUT_BYTES as u64 + 1,
-        )
-        .map_err(|e| Failure::setup(vec![format!("cannot read {name}: {e}")]))?
-        .ok_or_else(|| Failure::setup(vec![format!("{name} is not a regular file")]))?;
-        if bytes.len() > crate::yaml::MAX_INPUT_BYTES {
-            problems.push(format!(
-                "{name}: error: more than {} bytes; larger inputs are not read",
-                crate::yaml::MAX_INPUT_BYTES
-            ));
-            continue;
-        }
-        let text = match crate::frontend::input::decode(bytes) {
+        let text = match crate::frontend::input::read_chosen(&dir.join(path)) {
             Ok(text) => text,
+            Err(crate::frontend::input::ReadError::Io(e)) => {
+                return Err(Failure::setup(vec![format!("cannot read {name}: {e}")]));
+            }
             Err(e) => {
                 problems.push(format!("{name}: error: {e}"));
                 continue;

@@ -6,9 +6,12 @@
 //! - **Transformer** (`kpt fn eval`, `kpt fn render`, kustomize `transformers:`): every
 //!   `EventBus` item with a native spec is replaced by its companion exotic bus, and the bus's
 //!   other objects (Service, ConfigMap, Secrets, StatefulSet, PodDisruptionBudget) are added to
-//!   the item list, or updated in place when they are already there. A native bus marked
+//!   the item list, or updated in place when they are already there (and reported unchanged
+//!   when they already hold the render). A native bus marked
 //!   `config.kubernetes.io/local-config: "true"` is kept as the editable source and its objects,
-//!   the companion included, are upserted instead. Every other item passes through untouched.
+//!   the companion included, are upserted instead. Under kpt, a native bus without the mark
+//!   gets it on its first render, so that the spec a user edits is never overwritten; kustomize
+//!   drops local-config items from its output, so there the companion replaces the bus. Every other item passes through untouched.
 //!   Options come from the functionConfig: a `ConfigMap` whose `data` holds the option keys as
 //!   strings, or an [`EventBusRenderOptions`](CONFIG_KIND) resource whose `spec` holds them.
 //! - **Generator** (kustomize `generators:`): the functionConfig is itself an `EventBus`. Its
@@ -56,7 +59,9 @@ pub struct Environment {
     pub seed: Option<Vec<u8>>,
 }
 
-/// The result of one run.
+/// The result of one run. Under kpt, which prints both the results and stderr, error and
+/// warning results are not repeated on stderr; elsewhere (kustomize) stderr is the only place
+/// they are shown, so each is printed there too.
 #[derive(Clone, Debug)]
 pub struct Outcome {
     /// The ResourceList to print on stdout (block YAML).
@@ -93,7 +98,9 @@ pub fn run(input: &str, env: &Environment) -> Outcome {
         }
     }
     let success = !results.iter().any(|r| r.severity == krm::Severity::Error);
-    for r in &results {
+    // kpt prints the results and stderr both: there, each result is shown once, as a result.
+    let kpt = run_by_kpt(&list);
+    for r in results.iter().filter(|_| !kpt) {
         if r.severity != krm::Severity::Info {
             stderr.push(format!(
                 "eventbus-gen: {}",
@@ -109,8 +116,9 @@ pub fn run(input: &str, env: &Environment) -> Outcome {
         .sum();
     if !success {
         stderr.push(format!(
-            "eventbus-gen: {errors} error{} found; the items were left unchanged",
-            if errors == 1 { "" } else { "s" }
+            "eventbus-gen: {errors} error{} found{}; the items were left unchanged",
+            if errors == 1 { "" } else { "s" },
+            if kpt { " (in the results)" } else { "" }
         ));
     }
     let out = ResourceList {
@@ -184,6 +192,34 @@ fn read_list(input: &str) -> Result<ResourceList, String> {
     ResourceList::from_value(docs.remove(0).value).map_err(|e| e.to_string())
 }
 
+/// Whether kpt runs the function. kpt's reader marks every item it reads from a file with
+/// `internal.config.kubernetes.io/seqindent`, and `kpt fn eval` sends its `function-input`
+/// ConfigMap as the config. kustomize marks its items with `kustomize.config.k8s.io/id` (a
+/// transformer) or sends a config that still carries its `config.kubernetes.io/function`
+/// annotation (a generator); then it is not kpt, whatever else the list holds.
+fn run_by_kpt(list: &ResourceList) -> bool {
+    let config = list.function_config.as_ref();
+    let kustomize = config.is_some_and(|c| krm::annotation(c, annotations::FUNCTION).is_some())
+        || list
+            .items
+            .iter()
+            .any(|i| krm::annotation(i, KUSTOMIZE_ID).is_some());
+    let eval_config = config.is_some_and(|c| {
+        c.get("kind").and_then(Value::as_str) == Some("ConfigMap")
+            && c.pointer("/metadata/name").and_then(Value::as_str) == Some("function-input")
+    });
+    let read_by_kpt = list
+        .items
+        .iter()
+        .any(|i| krm::annotation(i, SEQINDENT).is_some());
+    !kustomize && (eval_config || read_by_kpt)
+}
+
+/// The annotation kpt's reader puts on every item it reads from a file.
+const SEQINDENT: &str = "internal.config.kubernetes.io/seqindent";
+/// The annotation kustomize puts on every item it sends a transformer.
+const KUSTOMIZE_ID: &str = "kustomize.config.k8s.io/id";
+
 /// A failure before any item could be read: an empty ResourceList with one error result.
 fn fatal(message: String) -> Outcome {
     let mut list = ResourceList::new(Vec::new());
@@ -208,6 +244,7 @@ fn process<'a>(list: &'a ResourceList, env: &Environment) -> Result<Done<'a>, Ve
         .as_ref()
         .filter(|c| !krm::is_placeholder_config(c));
     let generator = fc.is_some_and(|c| document_kind(c) == DocumentKind::EventBus);
+    let kpt = run_by_kpt(list);
     let (mut options, source) = config::read(fc, generator)?;
     options.seed = read_seed(&options, env)
         .map_err(|m| vec![source.result(ResultItem::error(m), "seedFile")])?;
@@ -310,8 +347,19 @@ fn process<'a>(list: &'a ResourceList, env: &Environment) -> Result<Done<'a>, Ve
         crate::pipeline::render_each(&plans, &parsed, &options, Some(&mut rand::rng()), |bus| {
             let src = source_of(bus.document);
             let keep_source = bus.document == config_index || krm::is_local_config(src);
+            // Under kpt the spec is the package's editable source: marked local-config, it
+            // stays in its file (comments included) and `kpt live apply` skips it, while the
+            // companion goes to the rendered file. kustomize drops local-config items from its
+            // output, so there the companion takes the spec's place instead.
+            let mark_local = kpt && !keep_source;
             let result = upsert
-                .bus(&bus, src, bus.document, keep_source)
+                .bus(
+                    &bus,
+                    src,
+                    bus.document,
+                    keep_source || mark_local,
+                    mark_local,
+                )
                 .map_err(|m| crate::Error::new(crate::ErrorKind::Io, "", m))?;
             rendered.push(result);
             Ok(())
@@ -455,6 +503,33 @@ mod tests {
                 .remove(0);
             assert_eq!(doc.value["items"][0], cm, "{schema:?}\n{}", out.stdout);
         }
+    }
+
+    #[test]
+    fn kpt_is_told_from_kustomize_by_what_each_puts_in_the_list() {
+        let item = |key: &str| {
+            json!({"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": "c", "annotations": {key: "x"}}})
+        };
+        let list = |items: Vec<Value>, config: Option<Value>| {
+            let mut l = ResourceList::new(items);
+            l.function_config = config;
+            l
+        };
+        let eval_config = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "function-input"}, "data": {"metrics": "false"}});
+        let generator_config = json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "EventBus",
+            "metadata": {"name": "b", "annotations": {annotations::FUNCTION: "exec: {}"}}});
+        // kpt fn render (its reader's annotation) and kpt fn eval (its config).
+        assert!(run_by_kpt(&list(vec![item(SEQINDENT)], None)));
+        assert!(run_by_kpt(&list(vec![], Some(eval_config))));
+        // A kustomize transformer and generator, and a list from elsewhere.
+        assert!(!run_by_kpt(&list(vec![item(KUSTOMIZE_ID)], None)));
+        assert!(!run_by_kpt(&list(
+            vec![item(SEQINDENT)],
+            Some(generator_config)
+        )));
+        assert!(!run_by_kpt(&list(vec![item("other")], None)));
     }
 
     #[test]

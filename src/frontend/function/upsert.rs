@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::{COMPANION_ANNOTATION, RENDERED_DIR, annotate, is_companion};
 use crate::krm::{self, File, ObjectKey, ResultItem, annotations};
-use crate::render::RenderedBus;
+use crate::render::{Object, RenderedBus};
 
 /// One item of the output.
 pub(super) enum Out<'a> {
@@ -69,13 +69,15 @@ impl<'a> Upsert<'a> {
     }
 
     /// Puts the objects of `bus`, rendered from `src` (item `src_index`, or a generator's
-    /// config past the items), into the output and says what changed.
+    /// config past the items), into the output and says what changed. With `mark_local`, the
+    /// source is kept and marked `config.kubernetes.io/local-config: "true"`.
     pub(super) fn bus(
         &mut self,
         bus: &RenderedBus,
         src: &Value,
         src_index: usize,
         keep_source: bool,
+        mark_local: bool,
     ) -> Result<ResultItem, String> {
         let dir = krm::file_of(src)
             .map(|f| parent_dir(&f.path).to_owned())
@@ -92,7 +94,14 @@ impl<'a> Upsert<'a> {
         if !keep_source && let Some(slot) = self.slots.get_mut(src_index) {
             *slot = None;
         }
-        let (mut added, mut updated, mut replaced) = (0, 0, false);
+        if mark_local && let Some(slot) = self.slots.get_mut(src_index) {
+            let mut marked = src.clone();
+            krm::set_annotation(&mut marked, annotations::LOCAL_CONFIG, "true");
+            *slot = Some(Out::Text(
+                crate::output::to_yaml(&marked).map_err(|e| e.to_string())?,
+            ));
+        }
+        let (mut added, mut updated, mut unchanged, mut replaced) = (0, 0, 0, false);
         for object in &bus.objects {
             let companion = annotate::annotation(object, COMPANION_ANNOTATION) == Some("true");
             let existing = annotate::key_of(object).and_then(|k| {
@@ -106,8 +115,13 @@ impl<'a> Upsert<'a> {
             if let Some(j) = existing {
                 self.claimed.insert(j);
                 let extra = orchestrator_annotations(&self.items[j], true);
-                self.slots[j] = Some(Out::Text(annotate::yaml(object, &extra)?));
-                updated += 1;
+                if same_object(object, &extra, &self.items[j])? {
+                    self.slots[j] = Some(Out::Item(&self.items[j]));
+                    unchanged += 1;
+                } else {
+                    self.slots[j] = Some(Out::Text(annotate::yaml(object, &extra)?));
+                    updated += 1;
+                }
             } else if companion && !keep_source {
                 // The companion takes the place (file, index, ids) of the bus it replaces.
                 let extra = orchestrator_annotations(src, false);
@@ -137,21 +151,35 @@ impl<'a> Upsert<'a> {
                 removed += 1;
             }
         }
+        let mut changes = Vec::new();
+        if added > 0 {
+            changes.push(format!("{added} added to {target}"));
+        }
+        if updated > 0 {
+            changes.push(format!("{updated} updated in place"));
+        }
+        if removed > 0 {
+            changes.push(format!("{removed} no longer rendered removed"));
+        }
+        if replaced {
+            changes.push("the companion exotic bus replaces the native spec".to_owned());
+        }
+        if mark_local {
+            changes.push(format!(
+                "the spec marked {}: \"true\" so that it stays the editable source and is not applied",
+                annotations::LOCAL_CONFIG
+            ));
+        }
+        let summary = match (changes.is_empty(), unchanged) {
+            (true, _) => "all unchanged".to_owned(),
+            (false, 0) => changes.join(", "),
+            (false, n) => format!("{}; {n} unchanged", changes.join(", ")),
+        };
         Ok(ResultItem::info(format!(
-            "rendered EventBus {}/{} into {} objects: {added} added to {target}, {updated} updated in place{}{}",
+            "rendered EventBus {}/{} into {} objects: {summary}",
             bus.namespace,
             bus.name,
             bus.objects.len(),
-            if removed > 0 {
-                format!(", {removed} no longer rendered removed")
-            } else {
-                String::new()
-            },
-            if replaced {
-                ", and the companion exotic bus replaces the native spec"
-            } else {
-                ""
-            }
         ))
         .for_item(src))
     }
@@ -162,6 +190,16 @@ impl<'a> Upsert<'a> {
         items.extend(self.appended);
         items
     }
+}
+
+/// Whether `item` already is `object` with the annotations `extra`: then it is left as it was
+/// read, and the run reports it unchanged.
+fn same_object(object: &Object, extra: &[(String, String)], item: &Value) -> Result<bool, String> {
+    let mut value = serde_json::to_value(object).map_err(|e| e.to_string())?;
+    for (k, v) in extra {
+        krm::set_annotation(&mut value, k, v.clone());
+    }
+    Ok(value == *item)
 }
 
 /// The orchestrator annotations of `from`, in its order. Without `all`, the ones that must not
