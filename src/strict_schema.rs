@@ -27,8 +27,10 @@ const DNS_SUBDOMAIN: &str = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9
 const LABEL_KEY: &str = "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$";
 /// A label value: empty, or as the name part of a key.
 const LABEL_VALUE: &str = "^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$";
-/// A Go duration (`time.ParseDuration`): `0`, or signed numbers each with a unit.
-const GO_DURATION: &str = "^[-+]?(0|(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$";
+/// A Go duration (`time.ParseDuration`) that is not negative: `0`, or numbers each with a
+/// unit. Every duration of a spec is refused below zero (NATS Streaming's store limits and its
+/// Raft library refuse them).
+const GO_DURATION: &str = "^[+]?(0|(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$";
 /// A NATS size: a whole number with an optional unit (`512KB`, `1MB`, `1GiB`; any case).
 const NATS_SIZE: &str = "^[0-9]+([kKmMgGtTpPeE][iI]?[bB]?)?$";
 /// A Kubernetes quantity of 0 or more (a negative sign only before zeros).

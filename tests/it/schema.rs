@@ -25,6 +25,19 @@ const CANNOT_EXPRESS: &[(&str, &str)] = &[
         "streamConfig is YAML inside a string; a schema checks the string only",
     ),
     (
+        "invalid/jetstream-stream-config-ranges.yaml",
+        "streamConfig is YAML inside a string; a schema checks the string only",
+    ),
+    (
+        "invalid/jetstream-stream-config-windows.yaml",
+        "streamConfig is YAML inside a string; a schema checks the string only",
+    ),
+    (
+        "invalid/stan-raft-timeouts.yaml",
+        "raft timeouts are checked against each other and against minimums in time units, \
+         which a pattern on the text cannot compare",
+    ),
+    (
         "invalid/secret-data-not-base64.yaml",
         "a Secret document of the input; the schema describes the EventBus",
     ),
