@@ -11,6 +11,7 @@ use eventbus_gen::frontend::seed::SEED_ENV;
 
 mod adopt;
 mod argocd;
+mod kustomize;
 mod options;
 mod render;
 mod tree;
@@ -41,6 +42,9 @@ enum Command {
     /// Argo CD config management plugin commands (run by the plugin's sidecar).
     #[command(subcommand)]
     Argocd(argocd::Command),
+    /// kustomize exec plugin commands (`kubectl kustomize --enable-alpha-plugins`).
+    #[command(subcommand)]
+    Kustomize(kustomize::Command),
 }
 
 #[derive(Args, Debug)]
@@ -59,7 +63,11 @@ pub enum Failure {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Started as the kustomize plugin (a link or copy named after its kind): `kustomize plugin`.
+    let cli = match kustomize::args_by_name() {
+        Some(args) => Cli::parse_from(args),
+        None => Cli::parse(),
+    };
     let result = match cli.command {
         Some(Command::Render(args)) => render::render(*args),
         Some(Command::Adopt(args)) => match adopt::adopt(*args) {
@@ -70,6 +78,7 @@ pub fn main() -> ExitCode {
         Some(Command::Schema(args)) => schema(&args),
         Some(Command::Krm) => krm(),
         Some(Command::Argocd(command)) => argocd::run(command),
+        Some(Command::Kustomize(command)) => kustomize::run(command),
         None if !std::io::stdin().is_terminal() => krm(),
         None => {
             let _ = <Cli as clap::CommandFactory>::command().print_help();
