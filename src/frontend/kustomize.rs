@@ -286,17 +286,20 @@ pub fn install(home: &Path, exe: &Path, mode: InstallMode) -> Result<Vec<PathBuf
             plugin.kind,
             std::process::id()
         ));
-        let placed = place(exe, &temp, mode).and_then(|()| std::fs::rename(&temp, &target));
-        if let Err(e) = placed {
+        let cannot = |e: std::io::Error| format!("cannot write {}: {e}", target.display());
+        // A name that is taken is left alone: only what `place` created is removed.
+        place(exe, &temp, mode).map_err(cannot)?;
+        if let Err(e) = std::fs::rename(&temp, &target) {
             let _ = std::fs::remove_file(&temp);
-            return Err(format!("cannot write {}: {e}", target.display()));
+            return Err(cannot(e));
         }
         written.push(target);
     }
     Ok(written)
 }
 
-/// Writes `exe` at `temp` (a new name) as a link or an executable copy.
+/// Writes `exe` at `temp`, a name that must not exist, as a link or an executable copy; a copy
+/// that fails half-way is removed.
 fn place(exe: &Path, temp: &Path, mode: InstallMode) -> std::io::Result<()> {
     match mode {
         InstallMode::Link => std::os::unix::fs::symlink(exe, temp),
@@ -304,9 +307,13 @@ fn place(exe: &Path, temp: &Path, mode: InstallMode) -> std::io::Result<()> {
             use std::os::unix::fs::PermissionsExt;
             let mut from = std::fs::File::open(exe)?;
             let mut to = super::fsread::create_new_no_follow(temp)?;
-            std::io::copy(&mut from, &mut to)?;
-            to.set_permissions(std::fs::Permissions::from_mode(0o755))?;
-            to.sync_all()
+            let copied = std::io::copy(&mut from, &mut to)
+                .and_then(|_| to.set_permissions(std::fs::Permissions::from_mode(0o755)))
+                .and_then(|()| to.sync_all());
+            if copied.is_err() {
+                let _ = std::fs::remove_file(temp);
+            }
+            copied
         }
     }
 }
@@ -417,6 +424,13 @@ mod tests {
             assert!(m.is_file() && m.permissions().mode() & 0o777 == 0o755);
             assert_eq!(std::fs::read(path).unwrap(), b"#!/bin/sh\n");
         }
+        // A file in the way of the temporary name is neither used nor removed.
+        let dir_of = written[0].parent().unwrap();
+        let taken = dir_of.join(format!(".EventBus.eventbus-gen-{}", std::process::id()));
+        std::fs::write(&taken, "not ours").unwrap();
+        assert!(install(&home, &exe, InstallMode::Copy).is_err());
+        assert_eq!(std::fs::read(&taken).unwrap(), b"not ours");
+        std::fs::remove_file(&taken).unwrap();
         // A folder of the layout that is a link is not followed.
         let elsewhere = dir.join("elsewhere");
         std::fs::create_dir_all(&elsewhere).unwrap();
