@@ -216,6 +216,29 @@ fn the_transformer_plugin_keeps_the_tokens_of_the_secrets_in_the_build() {
         "true"
     );
     assert!(bus["spec"]["nats"]["exotic"].is_object());
+
+    // The EventBus entry itself under transformers: renders with the options of its annotation
+    // and the tokens of the build's Secrets.
+    std::fs::write(
+        dir.join("kustomization.yaml"),
+        "resources: [secrets.yaml]\ntransformers: [eventbus.yaml]\n",
+    )
+    .unwrap();
+    let out = kustomize(&dir, &home, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let built = docs(&out.stdout);
+    assert_eq!(built.len(), TOKEN_BUS_KINDS.len());
+    for secret in &secrets {
+        let kept = built
+            .iter()
+            .find(|d| kind_name(d) == kind_name(secret))
+            .unwrap();
+        assert_eq!(kept["data"], secret["data"]);
+        assert_eq!(
+            kept["metadata"]["labels"]["app.kubernetes.io/part-of"],
+            "events"
+        );
+    }
 }
 
 #[test]
