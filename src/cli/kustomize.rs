@@ -17,14 +17,17 @@ use super::{Failure, write_stdout};
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Run as the kustomize exec plugin on ENTRY, the file kustomize writes for a
-    /// `generators:` (EventBus) or `transformers:` (EventBusRenderOptions) entry; the
-    /// resources of a transformer come on stdin. Prints a YAML stream, or nothing and errors.
+    /// Run as the kustomize exec plugin (what the installed plugin executables run).
+    ///
+    /// ENTRY is the file kustomize writes for a `generators:` (EventBus) or `transformers:`
+    /// (EventBusRenderOptions) entry; the resources of a transformer come on stdin. Prints a
+    /// YAML stream, or nothing and errors (exit 1).
     Plugin(PluginArgs),
-    /// Install the plugin executables where `kubectl kustomize --enable-alpha-plugins` finds
-    /// them: <plugin home>/argoproj.io/v1alpha1/eventbus/EventBus and
-    /// <plugin home>/fn.eventbus-gen.dev/v1alpha1/eventbusrenderoptions/EventBusRenderOptions.
-    /// Prints the paths written.
+    /// Install the plugin where `kubectl kustomize --enable-alpha-plugins` finds it.
+    ///
+    /// Writes <plugin home>/argoproj.io/v1alpha1/eventbus/EventBus and
+    /// <plugin home>/fn.eventbus-gen.dev/v1alpha1/eventbusrenderoptions/EventBusRenderOptions,
+    /// links to this binary (or copies of it), and prints their paths.
     Install(InstallArgs),
 }
 
