@@ -47,7 +47,7 @@ RUSTFLAGS='-C target-feature=+crt-static' \
   cargo build --release --locked --target "$target" --bin eventbus-gen ||
   fail_build "static release build"
 echo "static build: $((SECONDS - start)) s"
-file "$bin"
+if command -v file >/dev/null; then file "$bin"; fi
 linkage=$(ldd "$bin" 2>&1 || true)
 [[ $linkage =~ (not a dynamic executable|statically linked) ]] ||
   fail_build "$bin is not statically linked: $linkage"
