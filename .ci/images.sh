@@ -169,5 +169,5 @@ cp -r examples/kustomize-plugin "$work/kz"
 KUSTOMIZE_PLUGIN_HOME="$plugins" kubectl kustomize --enable-alpha-plugins "$work/kz" >"$work/kz.yaml"
 n=$(grep -c '^kind: ' "$work/kz.yaml")
 [[ $n -eq 8 ]] || { echo "kubectl kustomize through the installed plugin: $n objects, expected 8" >&2; exit 1; }
-echo "kubectl kustomize --enable-alpha-plugins with the plugin the image installed: $n objects"
+echo "kubectl kustomize --enable-alpha-plugins with the plugin the image installed: $n objects: $(kinds "$work/kz.yaml")"
 echo "images: all checks passed"
