@@ -12,6 +12,7 @@ use eventbus_gen::frontend::seed::SEED_ENV;
 mod adopt;
 mod argocd;
 mod docs;
+mod kustomize;
 mod options;
 mod render;
 mod tree;
@@ -49,6 +50,9 @@ enum Command {
     /// Argo CD config management plugin commands (run by the plugin's sidecar).
     #[command(subcommand)]
     Argocd(argocd::Command),
+    /// kustomize exec plugin commands (`kubectl kustomize --enable-alpha-plugins`).
+    #[command(subcommand)]
+    Kustomize(kustomize::Command),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
     Completion(docs::CompletionArgs),
     /// Print the man page of eventbus-gen, or of one of its commands, as roff on stdout.
@@ -73,7 +77,11 @@ pub enum Failure {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Started as the kustomize plugin (a link or copy named after its kind): `kustomize plugin`.
+    let cli = match kustomize::args_by_name() {
+        Some(args) => Cli::parse_from(args),
+        None => Cli::parse(),
+    };
     let result = match cli.command {
         Some(Command::Render(args)) => render::render(*args),
         Some(Command::Adopt(args)) => match adopt::adopt(*args) {
@@ -84,6 +92,7 @@ pub fn main() -> ExitCode {
         Some(Command::Schema(args)) => schema(&args),
         Some(Command::Krm) => krm(),
         Some(Command::Argocd(command)) => argocd::run(command),
+        Some(Command::Kustomize(command)) => kustomize::run(command),
         Some(Command::Completion(args)) => docs::completion(&args),
         Some(Command::Man(args)) => docs::man(&args),
         None => bare(),

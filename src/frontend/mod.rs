@@ -1,7 +1,7 @@
 //! The front-end layer: everything that reads files, the environment or the operating system's
 //! random source, and words messages for a front end's users. The command line (`src/cli/`),
-//! the KRM function and the Argo CD plugin all go through here; the rendering core below never
-//! sees a file, a variable or a flag name.
+//! the KRM function, the kustomize exec plugin and the Argo CD plugin all go through here; the
+//! rendering core below never sees a file, a variable or a flag name.
 //!
 //! Not a stable API: it is public only so that the `eventbus-gen` binary can use it.
 
@@ -10,6 +10,7 @@ pub mod argocd;
 pub mod fsread;
 pub mod function;
 pub mod input;
+pub mod kustomize;
 pub mod options;
 pub mod seed;
 

@@ -10,6 +10,7 @@ mod golden;
 mod hostile;
 mod jetstream;
 mod krm;
+mod kustomize;
 mod no_silent_drops;
 mod output_dir;
 mod props;

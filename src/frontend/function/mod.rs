@@ -37,13 +37,14 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::error::Location;
+use crate::frontend::advice::Terms;
 use crate::frontend::seed;
 use crate::krm::{self, ObjectKey, ResourceList, ResultItem, annotations};
 use crate::options::{RenderOptions, Seed};
 use crate::parse::{DocumentKind, document_kind};
 use crate::render::COMPANION_ANNOTATION;
 use crate::yaml::{self, Document, Schema};
-use upsert::Out;
+pub(crate) use upsert::Out;
 
 pub use config::{CONFIG_API_VERSION, CONFIG_KIND, OPTIONS_ANNOTATION};
 pub use seed::SEED_ENV;
@@ -72,6 +73,82 @@ pub struct Outcome {
     pub success: bool,
 }
 
+/// Who runs the function: how its users set what advice asks for, and whether new objects
+/// get file annotations.
+pub(crate) struct Host {
+    /// How the host's users set seeds, options and Secrets.
+    pub(crate) terms: &'static Terms,
+    /// kpt writes new objects into files, so they are given a path and an index; a host that
+    /// prints a plain stream (a kustomize exec plugin) leaves them without.
+    pub(crate) place_files: bool,
+}
+
+/// kpt and kustomize running a KRM function.
+const KRM_HOST: Host = Host {
+    terms: &results::TERMS,
+    place_files: true,
+};
+
+/// What one evaluation of a ResourceList gave.
+pub(crate) struct Evaluated<'a> {
+    /// The output items: the input's, updated in place, then the new ones.
+    pub(crate) items: Vec<Out<'a>>,
+    /// The results, messages escaped and cut.
+    pub(crate) results: Vec<ResultItem>,
+    /// False when an error result was produced; `items` are then the input items.
+    pub(crate) success: bool,
+}
+
+/// Runs the function on `list` for `host`.
+pub(crate) fn evaluate<'a>(
+    list: &'a ResourceList,
+    env: &Environment,
+    host: &Host,
+) -> Evaluated<'a> {
+    let (items, mut results) = match process(list, env, host) {
+        Ok(done) => (done.items, done.results),
+        Err(results) => (list.items.iter().map(Out::Item).collect(), results),
+    };
+    // Results quote input (names, keys, values): escaped and cut like every message.
+    for r in &mut results {
+        r.message = crate::frontend::advice::line(&r.message);
+        if let Some(field) = &mut r.field {
+            field.path = crate::frontend::advice::line(&field.path);
+        }
+    }
+    let success = !results.iter().any(|r| r.severity == krm::Severity::Error);
+    Evaluated {
+        items,
+        results,
+        success,
+    }
+}
+
+/// The stderr lines of `results`: one per error or warning (none under `kpt`, which prints the
+/// results itself), then, when there are errors, a count of them ending with `outcome` (what
+/// became of the output).
+pub(crate) fn stderr_lines(results: &[ResultItem], outcome: &str, kpt: bool) -> Vec<String> {
+    let mut stderr: Vec<String> = results
+        .iter()
+        .filter(|r| !kpt && r.severity != krm::Severity::Info)
+        .map(|r| format!("eventbus-gen: {}", crate::error::one_line(&r.summary())))
+        .collect();
+    // The last error result may stand for those past the cap.
+    let errors: usize = results
+        .iter()
+        .filter(|r| r.severity == krm::Severity::Error)
+        .map(|r| 1.max(crate::frontend::advice::hidden_errors(&r.message)))
+        .sum();
+    if errors > 0 {
+        stderr.push(format!(
+            "eventbus-gen: {errors} error{} found{}; {outcome}",
+            if errors == 1 { "" } else { "s" },
+            if kpt { " (in the results)" } else { "" }
+        ));
+    }
+    stderr
+}
+
 /// Runs the function on the text of a ResourceList (YAML or JSON).
 pub fn run(input: &str, env: &Environment) -> Outcome {
     let list = match read_list(input) {
@@ -86,41 +163,14 @@ pub fn run(input: &str, env: &Environment) -> Outcome {
             krm::API_VERSION
         ));
     }
-    let (items, mut results) = match process(&list, env) {
-        Ok(done) => (done.items, done.results),
-        Err(results) => (list.items.iter().map(Out::Item).collect(), results),
-    };
-    // Results quote input (names, keys, values): escaped and cut like every message.
-    for r in &mut results {
-        r.message = crate::frontend::advice::line(&r.message);
-        if let Some(field) = &mut r.field {
-            field.path = crate::frontend::advice::line(&field.path);
-        }
-    }
-    let success = !results.iter().any(|r| r.severity == krm::Severity::Error);
+    let Evaluated {
+        items,
+        results,
+        success,
+    } = evaluate(&list, env, &KRM_HOST);
     // kpt prints the results and stderr both: there, each result is shown once, as a result.
     let kpt = run_by_kpt(&list);
-    for r in results.iter().filter(|_| !kpt) {
-        if r.severity != krm::Severity::Info {
-            stderr.push(format!(
-                "eventbus-gen: {}",
-                crate::error::one_line(&r.summary())
-            ));
-        }
-    }
-    // The last error result may stand for those past the cap.
-    let errors: usize = results
-        .iter()
-        .filter(|r| r.severity == krm::Severity::Error)
-        .map(|r| 1.max(crate::frontend::advice::hidden_errors(&r.message)))
-        .sum();
-    if !success {
-        stderr.push(format!(
-            "eventbus-gen: {errors} error{} found{}; the items were left unchanged",
-            if errors == 1 { "" } else { "s" },
-            if kpt { " (in the results)" } else { "" }
-        ));
-    }
+    stderr.extend(stderr_lines(&results, "the items were left unchanged", kpt));
     let out = ResourceList {
         api_version: if list.has_known_api_version() {
             list.api_version.clone()
@@ -159,10 +209,7 @@ fn list_yaml(list: &ResourceList, items: Vec<Out<'_>>) -> Result<String, crate::
     out.push_str(head);
     out.push_str("items:\n");
     for item in items {
-        let text = match item {
-            Out::Item(value) => crate::output::to_yaml(value)?,
-            Out::Text(text) => text,
-        };
+        let text = item.into_yaml()?;
         for (i, line) in text.lines().enumerate() {
             match (i, line.is_empty()) {
                 (0, _) => out.push_str("- "),
@@ -238,7 +285,11 @@ struct Done<'a> {
     results: Vec<ResultItem>,
 }
 
-fn process<'a>(list: &'a ResourceList, env: &Environment) -> Result<Done<'a>, Vec<ResultItem>> {
+fn process<'a>(
+    list: &'a ResourceList,
+    env: &Environment,
+    host: &Host,
+) -> Result<Done<'a>, Vec<ResultItem>> {
     let fc = list
         .function_config
         .as_ref()
@@ -329,7 +380,7 @@ fn process<'a>(list: &'a ResourceList, env: &Environment) -> Result<Done<'a>, Ve
             .0
             .iter()
             .take(crate::frontend::advice::MAX_ERRORS)
-            .map(|e| results::error(e, &source, &source_of))
+            .map(|e| results::error(e, &source, &source_of, host.terms))
             .collect();
         out.extend(
             crate::frontend::advice::more_errors(errors.0.len()).map(krm::ResultItem::error),
@@ -341,7 +392,7 @@ fn process<'a>(list: &'a ResourceList, env: &Environment) -> Result<Done<'a>, Ve
 
     // Assemble the output as the buses render: input order, rendered objects upserted, new
     // ones appended.
-    let mut upsert = upsert::Upsert::new(&list.items, dropped);
+    let mut upsert = upsert::Upsert::new(&list.items, dropped, host.place_files);
     let mut rendered = Vec::new();
     let warnings =
         crate::pipeline::render_each(&plans, &parsed, &options, Some(&mut rand::rng()), |bus| {

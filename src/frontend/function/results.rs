@@ -8,7 +8,7 @@ use crate::frontend::advice::{self, Terms};
 use crate::krm::ResultItem;
 
 /// How kpt and kustomize users set what advice asks for.
-const TERMS: Terms = Terms {
+pub(super) const TERMS: Terms = Terms {
     seed: "set EVENTBUS_GEN_SEED where kpt or kustomize runs (exec functions inherit the \
            environment) or seedFile in the functionConfig",
     secrets: "among the items",
@@ -23,8 +23,9 @@ pub(super) fn error<'v>(
     e: &Error,
     source: &ConfigSource<'_>,
     source_of: &dyn Fn(usize) -> &'v Value,
+    terms: &Terms,
 ) -> ResultItem {
-    let message = advice::message(e, &TERMS);
+    let message = advice::message(e, terms);
     if let Some(option) = e.path().strip_prefix("options.")
         && e.document().is_none()
     {

@@ -14,11 +14,21 @@ use crate::krm::{self, File, ObjectKey, ResultItem, annotations};
 use crate::render::{Object, RenderedBus};
 
 /// One item of the output.
-pub(super) enum Out<'a> {
+pub(crate) enum Out<'a> {
     /// An input item, unchanged.
     Item(&'a Value),
     /// A rendered object, already written as YAML.
     Text(String),
+}
+
+impl Out<'_> {
+    /// The item as one YAML document.
+    pub(crate) fn into_yaml(self) -> Result<String, crate::error::Error> {
+        match self {
+            Out::Item(value) => crate::output::to_yaml(value),
+            Out::Text(text) => Ok(text),
+        }
+    }
 }
 
 /// The items of the ResourceList, indexed for update in place.
@@ -35,12 +45,15 @@ pub(super) struct Upsert<'a> {
     /// Items left out of the output from the start (a generator's config copy).
     dropped: BTreeSet<usize>,
     files: FileIndex,
+    /// Whether new objects get file annotations (a path and an index).
+    place_files: bool,
     appended: Vec<Out<'a>>,
 }
 
 impl<'a> Upsert<'a> {
-    /// Starts from `items`, less the `dropped` ones.
-    pub(super) fn new(items: &'a [Value], dropped: BTreeSet<usize>) -> Self {
+    /// Starts from `items`, less the `dropped` ones; new objects get file annotations when
+    /// `place_files`.
+    pub(super) fn new(items: &'a [Value], dropped: BTreeSet<usize>, place_files: bool) -> Self {
         let mut by_key: HashMap<ObjectKey, Vec<usize>> = HashMap::new();
         let mut by_file: HashMap<String, Vec<usize>> = HashMap::new();
         for (j, item) in items.iter().enumerate() {
@@ -64,6 +77,7 @@ impl<'a> Upsert<'a> {
             claimed: BTreeSet::new(),
             dropped,
             files: FileIndex::new(items),
+            place_files,
             appended: Vec::new(),
         }
     }
@@ -128,11 +142,14 @@ impl<'a> Upsert<'a> {
                 self.slots[src_index] = Some(Out::Text(annotate::yaml(object, &extra)?));
                 replaced = true;
             } else {
-                let file = self.files.next(&target);
-                let extra: Vec<(String, String)> = krm::file_annotations(&file)
-                    .into_iter()
-                    .map(|(k, v)| (k.to_owned(), v))
-                    .collect();
+                let extra: Vec<(String, String)> = if self.place_files {
+                    krm::file_annotations(&self.files.next(&target))
+                        .into_iter()
+                        .map(|(k, v)| (k.to_owned(), v))
+                        .collect()
+                } else {
+                    Vec::new()
+                };
                 self.appended
                     .push(Out::Text(annotate::yaml(object, &extra)?));
                 added += 1;
@@ -152,8 +169,10 @@ impl<'a> Upsert<'a> {
             }
         }
         let mut changes = Vec::new();
-        if added > 0 {
+        if added > 0 && self.place_files {
             changes.push(format!("{added} added to {target}"));
+        } else if added > 0 {
+            changes.push(format!("{added} added"));
         }
         if updated > 0 {
             changes.push(format!("{updated} updated in place"));
