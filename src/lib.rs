@@ -52,6 +52,7 @@ mod parse;
 mod pipeline;
 mod plan;
 mod render;
+mod secret_template;
 mod stream_config;
 mod templates;
 #[cfg(test)]
@@ -65,10 +66,11 @@ pub mod krm;
 pub mod spec;
 pub mod yaml;
 
+pub use credentials::{CLIENT_SECRET_ANNOTATION, SERVER_SECRET_ANNOTATION};
 pub use error::{Cause, Credential, Error, ErrorKind, Errors, Location, Warning};
 pub use options::{
-    CertificateValidity, Images, JetStreamDefaults, JetStreamVersion, RenderOptions,
-    SecurityProfile, Seed,
+    CertificateValidity, Derivation, Images, JetStreamDefaults, JetStreamVersion, RenderOptions,
+    SecretsMode, SecurityProfile, Seed,
 };
 pub use pipeline::{render_documents, render_str, render_str_with_rng};
 pub use render::{COMPANION_ANNOTATION, Object, Rendered, RenderedBus};

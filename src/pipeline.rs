@@ -95,10 +95,18 @@ pub fn render_each(
     parsed: &Parsed,
     options: &RenderOptions,
     rng: Option<&mut dyn CryptoRng>,
-    sink: impl FnMut(RenderedBus) -> Result<(), crate::Error>,
+    mut sink: impl FnMut(RenderedBus) -> Result<(), crate::Error>,
 ) -> Result<Vec<Warning>, Errors> {
     let credentials = resolve_credentials(plans, parsed, options, rng)?;
-    let rendered = render::render_resolved_each(plans, &credentials, sink)?;
+    let only = options.secrets == crate::options::SecretsMode::Only;
+    let rendered = render::render_resolved_each(plans, &credentials, |mut bus| {
+        // The Secrets alone, to create or seal them once; the rest is rendered in reference mode.
+        if only {
+            bus.objects
+                .retain(|o| matches!(o, crate::Object::Secret(_)));
+        }
+        sink(bus)
+    })?;
     let mut warnings = parsed.warnings.clone();
     warnings.extend(credentials.unused().iter().cloned());
     warnings.extend(rendered);

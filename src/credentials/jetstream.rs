@@ -14,7 +14,7 @@ use super::{JetStreamSecrets, NewSource, Wording, find_secret};
 use crate::certs::{self, Issued, Role, Window};
 use crate::error::{Credential, Error, ErrorKind, Warning};
 use crate::names::{self, JetStreamNames};
-use crate::options::{CertificateValidity, RenderOptions, Seed};
+use crate::options::{CertificateValidity, Derivation, RenderOptions, Seed};
 use crate::plan::{JetStreamPlan, Plan};
 use crate::templates;
 
@@ -101,7 +101,7 @@ pub(super) fn secrets(
         NewSource::Random(rng) => Seed::new(super::random(rng, 43).expose())
             .expect("43 random characters make a valid seed"),
     };
-    derived(plan, n, &seed, js.certificate_window)
+    derived(plan, n, &seed, options.derivation, js.certificate_window)
 }
 
 /// Both Secrets as found in the input, data kept byte for byte.
@@ -278,16 +278,17 @@ fn derived(
     plan: &Plan,
     n: &JetStreamNames,
     seed: &Seed,
+    version: Derivation,
     window: Window,
 ) -> Result<JetStreamSecrets, Error> {
     let purpose = |what: &str| format!("jetstream-{what}\0{}\0{}", plan.namespace, plan.name);
-    let text = |what: &str, len| super::derive(seed, &purpose(what), len);
+    let text = |what: &str, len| super::derive(seed, version, &purpose(what), len);
     let key = |what: &str| {
         let p = purpose(what);
-        certs::signing_key(|attempt| super::derive_bytes(seed, &p, attempt))
+        certs::signing_key(|attempt| super::derive_bytes(seed, version, &p, attempt))
     };
     let serial = |what: &str| {
-        let b = super::derive_bytes(seed, &purpose(what), 0);
+        let b = super::derive_bytes(seed, version, &purpose(what), 0);
         let mut s = [0u8; 16];
         s.copy_from_slice(&b[..16]);
         s

@@ -60,7 +60,9 @@ pub(super) fn token(
         match super::new_source(plan, options, rng, PATH, secrets, &NO_SOURCE, warnings)? {
             NewSource::Seed(seed) => {
                 let purpose = format!("stan-token\0{}\0{}", plan.namespace, plan.name);
-                super::derive(seed, &purpose, TOKEN_LEN).expose().to_owned()
+                super::derive(seed, options.derivation, &purpose, TOKEN_LEN)
+                    .expose()
+                    .to_owned()
             }
             NewSource::Random(rng) => super::random(rng, TOKEN_LEN).expose().to_owned(),
         }

@@ -5,6 +5,7 @@
 
 mod common;
 pub(crate) mod companion;
+pub(crate) mod external;
 mod jetstream;
 mod pdb;
 mod stan;
@@ -39,6 +40,8 @@ pub enum Object {
     PodDisruptionBudget(PodDisruptionBudget),
     /// An EventBus: the companion of a native bus, or an external bus passed through.
     EventBus(EventBus),
+    /// An `ExternalSecret` (external-secrets.io/v1) that builds a bus's Secret in the cluster.
+    ExternalSecret(external::ExternalSecret),
 }
 
 impl Object {
@@ -51,6 +54,7 @@ impl Object {
             Object::StatefulSet(o) => &o.metadata,
             Object::PodDisruptionBudget(o) => &o.metadata,
             Object::EventBus(o) => &o.metadata,
+            Object::ExternalSecret(o) => &o.metadata,
         }
     }
 
@@ -63,6 +67,7 @@ impl Object {
             Object::StatefulSet(_) => "StatefulSet",
             Object::PodDisruptionBudget(_) => "PodDisruptionBudget",
             Object::EventBus(_) => crate::spec::KIND,
+            Object::ExternalSecret(_) => external::KIND,
         }
     }
 
@@ -117,19 +122,57 @@ impl Rendered {
 /// [`resolve_credentials`](crate::resolve_credentials)); the same arguments always give the same
 /// objects.
 pub fn render_bus(plan: &Plan, credentials: &BusCredentials) -> Result<RenderedBus, Error> {
-    let objects = match (&plan.kind, credentials) {
-        (PlanKind::Stan(stan), BusCredentials::StanToken(token))
+    let upstream = crate::credentials::refs::upstream(plan);
+    let objects = match (&plan.kind, credentials, upstream) {
+        (PlanKind::Stan(stan), BusCredentials::StanToken(token), Some(refs))
             if stan.auth == StanAuth::Token =>
         {
-            stan::objects(plan, stan, Some(token))?
+            stan::objects(plan, stan, &refs, stan::secrets(plan, stan, Some(token))?)?
         }
-        (PlanKind::Stan(stan), BusCredentials::None) if stan.auth == StanAuth::None => {
-            stan::objects(plan, stan, None)?
+        (PlanKind::Stan(stan), BusCredentials::None, Some(refs)) if stan.auth == StanAuth::None => {
+            stan::objects(plan, stan, &refs, stan::secrets(plan, stan, None)?)?
         }
-        (PlanKind::JetStream(js), BusCredentials::JetStream(secrets)) => {
-            jetstream::objects(plan, js, secrets)?
+        (PlanKind::JetStream(js), BusCredentials::JetStream(secrets), Some(refs)) => {
+            jetstream::objects(plan, js, &refs, jetstream::secrets(plan, secrets))?
         }
-        (PlanKind::External(bus), BusCredentials::None) => vec![Object::EventBus((**bus).clone())],
+        // Reference mode: no Secret, nothing that holds or is made from a value of one.
+        (PlanKind::Stan(stan), BusCredentials::Reference(refs), _) => {
+            stan::objects(plan, stan, refs, Vec::new())?
+        }
+        (PlanKind::JetStream(js), BusCredentials::Reference(refs), _) => {
+            jetstream::objects(plan, js, refs, Vec::new())?
+        }
+        (PlanKind::Stan(stan), BusCredentials::External(ext), _) => {
+            let secrets = match stan.auth {
+                StanAuth::Token => external::stan(plan, ext)?
+                    .into_iter()
+                    .map(Object::ExternalSecret)
+                    .collect(),
+                // No credential to fetch: the controller's empty server Secret, as is (under
+                // the name the bus's annotation may give it).
+                StanAuth::None => stan::secrets(plan, stan, None)?
+                    .into_iter()
+                    .map(|o| match o {
+                        Object::Secret(mut s) => {
+                            s.metadata.name = Some(ext.refs.server.clone());
+                            Object::Secret(s)
+                        }
+                        o => o,
+                    })
+                    .collect(),
+            };
+            stan::objects(plan, stan, &ext.refs, secrets)?
+        }
+        (PlanKind::JetStream(js), BusCredentials::External(ext), _) => {
+            let secrets = external::jetstream(plan, ext)?
+                .into_iter()
+                .map(Object::ExternalSecret)
+                .collect();
+            jetstream::objects(plan, js, &ext.refs, secrets)?
+        }
+        (PlanKind::External(bus), BusCredentials::None, _) => {
+            vec![Object::EventBus((**bus).clone())]
+        }
         _ => {
             return Err(Error::new(
                 ErrorKind::Credentials,

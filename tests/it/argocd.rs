@@ -285,6 +285,7 @@ fn sample_application_renders_its_folder() {
     // The token is the one derived from the sidecar's seed.
     let token = eventbus_gen::frontend::testing::derive_secret(
         &eventbus_gen::Seed::new(TEST_SEED).unwrap(),
+        eventbus_gen::Derivation::V1,
         "stan-token\0events\0default",
         64,
     );
