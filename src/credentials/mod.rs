@@ -321,21 +321,6 @@ pub fn resolve(
                     })
                 })
             }
-            (mode, Ok(Some(_))) if !refs::overrides(plan).is_empty() => {
-                let (key, _) = refs::overrides(plan)[0];
-                Err(Error::new(
-                    ErrorKind::Invalid,
-                    format!("metadata.annotations.{key}"),
-                    format!(
-                        "names a Secret of the cluster, which only the reference and \
-                         external-secrets modes use; the {} mode renders the bus's Secrets \
-                         under upstream's names. Render in reference or external-secrets mode, \
-                         or remove the annotation",
-                        mode.as_str()
-                    ),
-                )
-                .because(Cause::Option("secrets".to_owned())))
-            }
             _ => match &plan.kind {
                 PlanKind::Stan(stan) if stan.auth == StanAuth::Token => {
                     stan::token(plan, &secrets, options, rng, &mut warnings)

@@ -1,5 +1,6 @@
-//! Where a bus's Secrets are when the render does not write their values: their names (upstream's,
-//! or the ones the bus's annotations give), and the external-secrets store and remote key.
+//! The names of a bus's Secrets (upstream's, or the ones the bus's annotations give; every mode
+//! uses them, so Secrets made once with `only` fit a later reference render), and where the
+//! external-secrets mode reads their values from.
 //!
 //! The per-bus override is an annotation on the `EventBus` rather than a render option keyed by
 //! bus name: it travels with the bus it describes (a renamed or copied bus keeps it, a deleted

@@ -11,7 +11,7 @@ use k8s_openapi::api::core::v1::Secret;
 use super::find_secret;
 use super::stan::STRATEGY_ANNOTATION;
 use crate::error::{Error, ErrorKind, Location, Warning};
-use crate::names::{CONTROLLER_NAME, JetStreamNames, LABEL_CONTROLLER, StanNames};
+use crate::names::{CONTROLLER_NAME, LABEL_CONTROLLER};
 use crate::options::RenderOptions;
 use crate::parse::Parsed;
 use crate::plan::{Plan, PlanKind, StanAuth};
@@ -31,17 +31,10 @@ pub(crate) fn bus_names(secret: &str) -> Vec<&str> {
 
 /// The Secrets a plan reads its credentials from (and renders).
 fn reads(plan: &Plan) -> Vec<String> {
-    match &plan.kind {
-        PlanKind::Stan(_) => {
-            let n = StanNames::new(&plan.name);
-            vec![n.server_secret(), n.client_secret()]
-        }
-        PlanKind::JetStream(_) => {
-            let n = JetStreamNames::new(&plan.name);
-            vec![n.server_secret(), n.client_secret()]
-        }
-        _ => Vec::new(),
-    }
+    super::refs::resolve(plan)
+        .ok()
+        .flatten()
+        .map_or_else(Vec::new, |r| vec![r.server, r.client])
 }
 
 /// What a plan's credentials are called in a message.

@@ -52,13 +52,12 @@ pub(crate) fn objects(
 }
 
 /// The two Secrets of a JetStream bus with their values.
-pub(crate) fn secrets(plan: &Plan, secrets: &JetStreamSecrets) -> Vec<Object> {
-    let n = JetStreamNames::new(&plan.name);
+pub(crate) fn secrets(plan: &Plan, refs: &SecretRefs, secrets: &JetStreamSecrets) -> Vec<Object> {
     // Unlike NATS Streaming's, these Secrets carry no extra labels and no annotations.
     let secret = |name, data| common::secret(plan, name, &BTreeMap::new(), BTreeMap::new(), data);
     vec![
-        Object::Secret(secret(n.server_secret(), secrets.server.clone())),
-        Object::Secret(secret(n.client_secret(), secrets.client.clone())),
+        Object::Secret(secret(refs.server.clone(), secrets.server.clone())),
+        Object::Secret(secret(refs.client.clone(), secrets.client.clone())),
     ]
 }
 

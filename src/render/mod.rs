@@ -122,18 +122,21 @@ impl Rendered {
 /// [`resolve_credentials`](crate::resolve_credentials)); the same arguments always give the same
 /// objects.
 pub fn render_bus(plan: &Plan, credentials: &BusCredentials) -> Result<RenderedBus, Error> {
-    let upstream = crate::credentials::refs::upstream(plan);
-    let objects = match (&plan.kind, credentials, upstream) {
+    // The Secrets' names: upstream's, or those of the bus's annotations.
+    let names = crate::credentials::refs::resolve(plan)?;
+    let objects = match (&plan.kind, credentials, names) {
         (PlanKind::Stan(stan), BusCredentials::StanToken(token), Some(refs))
             if stan.auth == StanAuth::Token =>
         {
-            stan::objects(plan, stan, &refs, stan::secrets(plan, stan, Some(token))?)?
+            let secrets = stan::secrets(plan, stan, &refs, Some(token))?;
+            stan::objects(plan, stan, &refs, secrets)?
         }
         (PlanKind::Stan(stan), BusCredentials::None, Some(refs)) if stan.auth == StanAuth::None => {
-            stan::objects(plan, stan, &refs, stan::secrets(plan, stan, None)?)?
+            let secrets = stan::secrets(plan, stan, &refs, None)?;
+            stan::objects(plan, stan, &refs, secrets)?
         }
         (PlanKind::JetStream(js), BusCredentials::JetStream(secrets), Some(refs)) => {
-            jetstream::objects(plan, js, &refs, jetstream::secrets(plan, secrets))?
+            jetstream::objects(plan, js, &refs, jetstream::secrets(plan, &refs, secrets))?
         }
         // Reference mode: no Secret, nothing that holds or is made from a value of one.
         (PlanKind::Stan(stan), BusCredentials::Reference(refs), _) => {
@@ -150,16 +153,7 @@ pub fn render_bus(plan: &Plan, credentials: &BusCredentials) -> Result<RenderedB
                     .collect(),
                 // No credential to fetch: the controller's empty server Secret, as is (under
                 // the name the bus's annotation may give it).
-                StanAuth::None => stan::secrets(plan, stan, None)?
-                    .into_iter()
-                    .map(|o| match o {
-                        Object::Secret(mut s) => {
-                            s.metadata.name = Some(ext.refs.server.clone());
-                            Object::Secret(s)
-                        }
-                        o => o,
-                    })
-                    .collect(),
+                StanAuth::None => stan::secrets(plan, stan, &ext.refs, None)?,
             };
             stan::objects(plan, stan, &ext.refs, secrets)?
         }

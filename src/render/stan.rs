@@ -48,12 +48,17 @@ pub(crate) fn objects(
 pub(crate) fn secrets(
     plan: &Plan,
     stan: &StanPlan,
+    refs: &SecretRefs,
     token: Option<&SecretString>,
 ) -> Result<Vec<Object>, Error> {
-    let n = StanNames::new(&plan.name);
-    let mut out = vec![Object::Secret(server_secret(plan, &n, stan.auth, token)?)];
+    let mut out = vec![Object::Secret(server_secret(
+        plan,
+        refs.server.clone(),
+        stan.auth,
+        token,
+    )?)];
     if let Some(t) = token {
-        out.push(Object::Secret(client_secret(plan, &n, t)?));
+        out.push(Object::Secret(client_secret(plan, refs.client.clone(), t)?));
     }
     Ok(out)
 }
@@ -156,7 +161,7 @@ fn auth_secret(
 
 fn server_secret(
     plan: &Plan,
-    n: &StanNames,
+    name: String,
     auth: StanAuth,
     token: Option<&SecretString>,
 ) -> Result<Secret, Error> {
@@ -169,7 +174,7 @@ fn server_secret(
     };
     Ok(auth_secret(
         plan,
-        n.server_secret(),
+        name,
         "server-auth-secret",
         auth,
         names::SERVER_AUTH_KEY,
@@ -177,7 +182,7 @@ fn server_secret(
     ))
 }
 
-fn client_secret(plan: &Plan, n: &StanNames, token: &SecretString) -> Result<Secret, Error> {
+fn client_secret(plan: &Plan, name: String, token: &SecretString) -> Result<Secret, Error> {
     let value = templates::render(
         templates::STAN_CLIENT_AUTH,
         &TokenContext {
@@ -186,7 +191,7 @@ fn client_secret(plan: &Plan, n: &StanNames, token: &SecretString) -> Result<Sec
     )?;
     Ok(auth_secret(
         plan,
-        n.client_secret(),
+        name,
         "client-auth-secret",
         StanAuth::Token,
         names::CLIENT_AUTH_KEY,
