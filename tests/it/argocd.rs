@@ -1072,3 +1072,47 @@ fn file_names_are_compared_and_shown_safely() {
         out.stderr
     );
 }
+
+#[test]
+fn reference_mode_renders_no_secret_and_passes_sealed_secrets_through() {
+    let app = checkout("fixtures/credentials/argocd-app");
+    // No seed in the sidecar: reference mode reads and derives no value.
+    let mut env = parameter_env(&[json!({"name": "secrets", "string": "reference"})]);
+    env.push(("EVENTBUS_GEN_SEED".to_owned(), String::new()));
+    let out = run("generate", &app, &env);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.objects(),
+        [
+            "Service/eventbus-default-js-svc",
+            "ConfigMap/eventbus-default-js-config",
+            "StatefulSet/eventbus-default-js",
+            "PodDisruptionBudget/eventbus-default-pdb",
+            "EventBus/default",
+            "SealedSecret/eventbus-default-js-server",
+            "SealedSecret/eventbus-default-js-client-auth",
+        ]
+    );
+    assert!(!out.stdout.contains("kind: Secret\n"));
+    let docs = out.docs();
+    // The pods and the clients read the Secrets the sealed ones become.
+    let sts = &docs[2]["spec"]["template"]["spec"];
+    let projected = sts["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "config-volume")
+        .unwrap();
+    assert_eq!(
+        projected["projected"]["sources"][1]["secret"]["name"],
+        "eventbus-default-js-server"
+    );
+    assert_eq!(
+        docs[4]["spec"]["jetstreamExotic"]["accessSecret"],
+        json!({"key": "client-auth", "name": "eventbus-default-js-client-auth"})
+    );
+    assert_eq!(docs[0]["metadata"]["namespace"], "events");
+    // Every refresh gives the same bytes.
+    let again = run("generate", &app, &env);
+    assert_eq!(again.stdout, out.stdout);
+}
