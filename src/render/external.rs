@@ -18,7 +18,7 @@ use crate::plan::Plan;
 use crate::templates;
 
 /// API version of the `ExternalSecret` objects: the stable one of the External Secrets
-/// Operator (v0.17 and later).
+/// Operator, served from v0.16.2 and the only one from v0.17.
 pub const API_VERSION: &str = "external-secrets.io/v1";
 /// Kind of the objects.
 pub const KIND: &str = "ExternalSecret";

@@ -843,6 +843,25 @@ fn takeover_in_reference_mode_keeps_the_controllers_secrets_in_use() {
         assert_eq!(access, live_access, "{export}");
         // The controller's Secrets of the export are named, not read.
         assert!(out.stderr.contains("is not read"), "{}", out.stderr);
+        // adopt agrees: nothing running changes, the live Secrets are left as they are.
+        let spec = export.replace(".yaml", ".spec.yaml");
+        let adopt = run(
+            &["adopt", "--secrets", "reference", "--live", export, &spec],
+            None,
+            &[],
+        );
+        assert_eq!(adopt.code, 0, "{}{}", adopt.stdout, adopt.stderr);
+        assert!(adopt.stdout.contains("Nothing running changes."));
+        assert_eq!(
+            adopt
+                .stdout
+                .matches("live but not rendered: applying leaves it as it is")
+                .count(),
+            2,
+            "{}",
+            adopt.stdout
+        );
+        assert!(!adopt.stdout.contains("kind: Secret"));
     }
 }
 
