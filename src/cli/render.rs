@@ -40,6 +40,7 @@ const TERMS: advice::Terms = advice::Terms {
     option: |key| match key {
         "images" => "--image-*".to_owned(),
         "secrets" => "--secrets reference".to_owned(),
+        "secretStore" => "--secret-store KIND/NAME".to_owned(),
         key => format!("--set {key}=VALUE"),
     },
 };

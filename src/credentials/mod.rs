@@ -279,6 +279,34 @@ impl FromIterator<BusCredentials> for Credentials {
     }
 }
 
+/// Warnings for the external-secrets options set while another mode renders (they would
+/// otherwise be dropped without a word).
+fn unused_store_options(options: &RenderOptions) -> Vec<Warning> {
+    if options.secrets == SecretsMode::ExternalSecrets {
+        return Vec::new();
+    }
+    let set = [
+        ("secretStore", options.secret_store.is_some()),
+        (
+            "remoteKeyPrefix",
+            options.remote_key_prefix != crate::options::DEFAULT_REMOTE_KEY_PREFIX,
+        ),
+    ];
+    set.into_iter()
+        .filter(|(_, on)| *on)
+        .map(|(key, _)| Warning {
+            path: format!("options.{key}"),
+            message: format!(
+                "{key} is set but not used: only the external-secrets mode reads a store, and \
+                 this render's secrets mode is {}",
+                options.secrets.as_str()
+            ),
+            location: None,
+            document: None,
+        })
+        .collect()
+}
+
 /// Resolves the credentials of every plan: kept from the existing Secrets (those of `parsed`,
 /// then [`RenderOptions::existing_secrets`]), else derived from [`RenderOptions::seed`], else,
 /// when [`RenderOptions::random_tokens`] allows it, drawn from `rng`. Without `rng`, a bus that
@@ -300,10 +328,16 @@ pub fn resolve(
     let mut buses = Vec::with_capacity(plans.len());
     let mut errors = Vec::new();
     let store = match options.secrets {
-        SecretsMode::ExternalSecrets => match refs::store(options) {
-            Ok(s) => Some(s),
-            Err(e) => return Err(Errors(vec![e])),
-        },
+        SecretsMode::ExternalSecrets => {
+            let store = refs::store(options);
+            let prefix = refs::prefix(options);
+            match (store, prefix) {
+                (Ok(s), Ok(p)) => Some((s, p)),
+                (s, p) => {
+                    return Err(Errors([s.err(), p.err()].into_iter().flatten().collect()));
+                }
+            }
+        }
         _ => None,
     };
     for plan in plans {
@@ -313,13 +347,12 @@ pub fn resolve(
             (_, Err(e)) => Err(e),
             (SecretsMode::Reference, Ok(Some(r))) => Ok(BusCredentials::Reference(r)),
             (SecretsMode::ExternalSecrets, Ok(Some(refs))) => {
-                refs::remote_key(options, plan).map(|remote_key| {
-                    BusCredentials::External(ExternalRefs {
-                        refs,
-                        store: store.clone().expect("read above in this mode"),
-                        remote_key,
-                    })
-                })
+                let (store, prefix) = store.as_ref().expect("read above in this mode");
+                Ok(BusCredentials::External(ExternalRefs {
+                    refs,
+                    store: store.clone(),
+                    remote_key: refs::remote_key(prefix, plan),
+                }))
             }
             _ => match &plan.kind {
                 PlanKind::Stan(stan) if stan.auth == StanAuth::Token => {
@@ -345,13 +378,14 @@ pub fn resolve(
             }
         }
     }
-    let unused = match unused::check(plans, parsed, options) {
+    let mut unused = match unused::check(plans, parsed, options) {
         Ok(warnings) => warnings,
         Err(e) => {
             errors.extend(e);
             Vec::new()
         }
     };
+    unused.extend(unused_store_options(options));
     if errors.is_empty() {
         Ok(Credentials { buses, unused })
     } else {

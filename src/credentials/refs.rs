@@ -161,8 +161,14 @@ pub(crate) fn store(options: &RenderOptions) -> Result<Store, Error> {
     })
 }
 
-/// The remote key a bus's values are read from: `<prefix>/<namespace>/<bus>`.
-pub(crate) fn remote_key(options: &RenderOptions, plan: &Plan) -> Result<String, Error> {
+/// The remote key a bus's values are read from: `<prefix>/<namespace>/<bus>`, with `prefix`
+/// from [`prefix`].
+pub(crate) fn remote_key(prefix: &str, plan: &Plan) -> String {
+    format!("{prefix}/{}/{}", plan.namespace, plan.name)
+}
+
+/// The checked `remoteKeyPrefix`, without leading or trailing `/`.
+pub(crate) fn prefix(options: &RenderOptions) -> Result<String, Error> {
     let prefix = options.remote_key_prefix.trim_matches('/');
     let ok = |c: char| c.is_ascii_alphanumeric() || "-_./".contains(c);
     if prefix.is_empty() || !prefix.chars().all(ok) || prefix.len() > 200 {
@@ -177,7 +183,7 @@ pub(crate) fn remote_key(options: &RenderOptions, plan: &Plan) -> Result<String,
         )
         .because(Cause::Option("remoteKeyPrefix".to_owned())));
     }
-    Ok(format!("{prefix}/{}/{}", plan.namespace, plan.name))
+    Ok(prefix.to_owned())
 }
 
 #[cfg(test)]

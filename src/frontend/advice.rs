@@ -67,6 +67,11 @@ pub fn message<'e>(e: &'e Error, terms: &Terms) -> Cow<'e, str> {
              ({})",
             (terms.option)(key)
         )),
+        Some(Cause::Option(key)) => Cow::Owned(format!(
+            "{} (set with {})",
+            e.message(),
+            (terms.option)(key)
+        )),
         _ => Cow::Borrowed(e.message()),
     }
 }
@@ -146,6 +151,12 @@ mod tests {
         let image = Error::new(ErrorKind::UnknownField, "spec.nats.native.image", "x")
             .because(Cause::UseOption("images"));
         assert!(message(&image, &TERMS).ends_with("(<images>)"));
+        let option = Error::new(ErrorKind::Invalid, "options.secretStore", "bad store")
+            .because(Cause::Option("secretStore".to_owned()));
+        assert_eq!(
+            message(&option, &TERMS),
+            "bad store (set with <secretStore>)"
+        );
         let plain = Error::new(ErrorKind::Invalid, "p", "as is");
         assert_eq!(message(&plain, &TERMS), "as is");
     }

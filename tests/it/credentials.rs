@@ -623,6 +623,79 @@ fn override_annotations_and_the_store_are_checked() {
 }
 
 #[test]
+fn store_options_are_checked_once_and_never_dropped_silently() {
+    let js = "fixtures/credentials/jetstream.yaml";
+    let out = run(
+        &[
+            "render",
+            "--secrets",
+            "external-secrets",
+            "--secret-store",
+            "SecretStore/local",
+            "--set",
+            "remoteKeyPrefix=/teams/a b/",
+            js,
+        ],
+        None,
+        &[],
+    );
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr
+            .matches("is not a usable remote key prefix")
+            .count(),
+        1
+    );
+    let out = run(
+        &[
+            "render",
+            "--secrets",
+            "external-secrets",
+            "--secret-store",
+            "SecretStore/local",
+            "--set",
+            "remoteKeyPrefix=/teams/a/",
+            js,
+        ],
+        None,
+        &[],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let es = out.docs();
+    let es = es.iter().find(|d| d["kind"] == "ExternalSecret").unwrap();
+    assert_eq!(es["spec"]["secretStoreRef"]["kind"], "SecretStore");
+    assert_eq!(
+        es["spec"]["data"][0]["remoteRef"]["key"],
+        "teams/a/events/default"
+    );
+    // Set for another mode: a warning each, not silence.
+    let out = run(
+        &[
+            "render",
+            "--secrets",
+            "reference",
+            "--secret-store",
+            "SecretStore/local",
+            "--set",
+            "remoteKeyPrefix=x",
+            js,
+        ],
+        None,
+        &[],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for key in ["secretStore", "remoteKeyPrefix"] {
+        assert!(
+            out.stderr.contains(&format!(
+                "warning: options.{key}: {key} is set but not used"
+            )),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
 fn derivation_v1_is_the_default_and_unknown_versions_are_refused() {
     for fixture in [
         "fixtures/credentials/stan-token.yaml",
