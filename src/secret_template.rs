@@ -389,3 +389,80 @@ fn jetstream_secrets(plan: &Plan, r: &refs::SecretRefs) -> Result<BusSecrets, Er
         script: s,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::options::RenderOptions;
+    use crate::pipeline::parse;
+    use crate::validate::validate;
+
+    fn templates(input: &str) -> Vec<BusSecrets> {
+        let options = RenderOptions::default();
+        let plans = validate(&parse(input, &options).unwrap(), &options).unwrap();
+        secret_templates(&plans).unwrap()
+    }
+
+    #[test]
+    fn the_script_writes_each_text_byte_for_byte() {
+        // Quotes, backslashes, percent signs, line breaks and variables all survive.
+        let text = "a 'q' \"d\" \\n 100% ${token}\nend ${user}`x`";
+        let script = format!(
+            "set -eu\ndir=$1\ntoken='t%s\\'\nuser=u\n{}",
+            write_file(text, "out")
+        );
+        let dir = std::env::temp_dir().join(format!("eventbus-gen-tpl-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let status = std::process::Command::new("bash")
+            .args(["-c", &script, "bash"])
+            .arg(&dir)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let written = std::fs::read_to_string(dir.join("out")).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(written, "a 'q' \"d\" \\n 100% t%s\\\nend u`x`");
+    }
+
+    #[test]
+    fn templates_name_every_key_with_placeholders_only() {
+        let t = templates(
+            "apiVersion: argoproj.io/v1alpha1\nkind: EventBus\nmetadata: {name: a, namespace: ev}\n\
+             spec: {nats: {native: {}}}\n---\n\
+             apiVersion: argoproj.io/v1alpha1\nkind: EventBus\nmetadata: {name: b, namespace: ev}\n\
+             spec: {jetstream: {version: latest}}\n",
+        );
+        assert_eq!(t.len(), 2);
+        // auth: none: one Secret, an empty auth, annotated strategy: none.
+        assert_eq!(t[0].secrets.len(), 1);
+        assert_eq!(t[0].secrets[0].name, "eventbus-a-server");
+        assert_eq!(t[0].secrets[0].keys[0].format.as_deref(), Some(""));
+        assert!(t[0].script.contains("--from-literal=auth=\n"));
+        assert!(t[0].script.contains("strategy=none"));
+        // JetStream: every projected key and the encryption key, then the client Secret.
+        let keys: Vec<&str> = t[1].secrets[0]
+            .keys
+            .iter()
+            .map(|k| k.key.as_str())
+            .collect();
+        let mut expected: Vec<&str> = names::JETSTREAM_SERVER_FILES
+            .iter()
+            .map(|(k, _)| *k)
+            .collect();
+        expected.push(names::JETSTREAM_ENCRYPTION_KEY);
+        let (mut a, mut b) = (keys.clone(), expected);
+        a.sort_unstable();
+        b.sort_unstable();
+        assert_eq!(a, b);
+        assert_eq!(t[1].secrets[1].name, "eventbus-b-js-client-auth");
+        assert_eq!(
+            t[1].secrets[1].keys[0].format.as_deref(),
+            Some("username: <USER>\npassword: <PASSWORD>")
+        );
+        // The script passes every key to kubectl and prints no value itself.
+        for k in &keys {
+            assert!(t[1].script.contains(&format!("--from-file={k}=")), "{k}");
+        }
+        assert!(!t[1].script.contains("echo "));
+    }
+}
