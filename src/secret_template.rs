@@ -7,7 +7,9 @@ use serde::Serialize;
 use crate::credentials::refs;
 use crate::error::Error;
 use crate::names::{self, JetStreamNames};
+use crate::options::{RenderOptions, SecretsMode};
 use crate::plan::{Plan, PlanKind, StanAuth};
+use crate::render::external;
 use crate::templates;
 
 /// The Secrets one bus needs.
@@ -26,6 +28,20 @@ pub struct BusSecrets {
     /// A bash script that makes the Secrets with `kubectl`, values drawn with `openssl` on the
     /// user's machine and never printed.
     pub script: String,
+    /// In the external-secrets mode: where the store must hold the values.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote_key: Option<RemoteKey>,
+}
+
+/// The remote key of a bus in the external-secrets mode, and its properties.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RemoteKey {
+    /// The store, `KIND/NAME`.
+    pub store: String,
+    /// The key: `<prefix>/<namespace>/<bus>`.
+    pub key: String,
+    /// The properties the `ExternalSecret` objects read, in order.
+    pub properties: Vec<String>,
 }
 
 /// One Secret.
@@ -86,17 +102,35 @@ const SHELL: Placeholders = Placeholders {
 };
 
 /// The Secrets of every native bus of `plans` (external buses need none), under the names the
-/// bus's annotations give, else upstream's.
-pub fn secret_templates(plans: &[Plan]) -> Result<Vec<BusSecrets>, Error> {
+/// bus's annotations give, else upstream's. In the external-secrets mode of `options`, each
+/// bus also names the remote key its values must be stored under.
+pub fn secret_templates(plans: &[Plan], options: &RenderOptions) -> Result<Vec<BusSecrets>, Error> {
+    let store = match options.secrets {
+        SecretsMode::ExternalSecrets => Some((refs::store(options)?, refs::prefix(options)?)),
+        _ => None,
+    };
     let mut out = Vec::new();
     for plan in plans {
         let Some(refs) = refs::resolve(plan)? else {
             continue;
         };
-        out.push(match &plan.kind {
+        let mut bus = match &plan.kind {
             PlanKind::Stan(stan) => stan_secrets(plan, stan.auth, &refs)?,
             _ => jetstream_secrets(plan, &refs)?,
-        });
+        };
+        if let Some((store, prefix)) = &store {
+            let properties: &[(&str, &str)] = match &plan.kind {
+                PlanKind::Stan(stan) if stan.auth == StanAuth::None => &[],
+                PlanKind::Stan(_) => &external::STAN_PROPERTIES,
+                _ => &external::JETSTREAM_PROPERTIES,
+            };
+            bus.remote_key = (!properties.is_empty()).then(|| RemoteKey {
+                store: format!("{}/{}", store.kind, store.name),
+                key: refs::remote_key(prefix, plan),
+                properties: properties.iter().map(|(p, _)| (*p).to_owned()).collect(),
+            });
+        }
+        out.push(bus);
     }
     Ok(out)
 }
@@ -226,6 +260,7 @@ fn stan_secrets(plan: &Plan, auth: StanAuth, r: &refs::SecretRefs) -> Result<Bus
         secrets,
         notes,
         script,
+        remote_key: None,
     })
 }
 
@@ -387,20 +422,20 @@ fn jetstream_secrets(plan: &Plan, r: &refs::SecretRefs) -> Result<BusSecrets, Er
         secrets,
         notes,
         script: s,
+        remote_key: None,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::options::RenderOptions;
     use crate::pipeline::parse;
     use crate::validate::validate;
 
     fn templates(input: &str) -> Vec<BusSecrets> {
         let options = RenderOptions::default();
         let plans = validate(&parse(input, &options).unwrap(), &options).unwrap();
-        secret_templates(&plans).unwrap()
+        secret_templates(&plans, &options).unwrap()
     }
 
     #[test]

@@ -55,7 +55,7 @@ pub(super) fn run(command: Command) -> Result<(), Failure> {
             report_errors(&e, &|e| file_of(e.document()));
             Failure::Invalid
         })?;
-    let buses = secret_templates(&plans).map_err(|e| {
+    let buses = secret_templates(&plans, &options).map_err(|e| {
         report_errors(&e.into(), &|e| file_of(e.document()));
         Failure::Invalid
     })?;
@@ -121,6 +121,15 @@ fn text(buses: &[BusSecrets], files: &[String]) -> String {
                     None => {}
                 }
             }
+        }
+        if let Some(r) = &b.remote_key {
+            out.push_str(&format!(
+                "\n  In the external-secrets mode the ExternalSecrets build them from the store {}, \
+                 remote key {}, properties: {}\n",
+                r.store,
+                r.key,
+                r.properties.join(", ")
+            ));
         }
         out.push('\n');
         for n in &b.notes {

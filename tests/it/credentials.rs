@@ -867,6 +867,33 @@ fn the_template_script_makes_secrets_a_render_accepts_and_prints_no_value() {
             text.stdout
         );
     }
+    // In the external-secrets mode each bus also names its remote key and properties.
+    let es = run(
+        &[
+            "secrets",
+            "template",
+            "-o",
+            "json",
+            "--secrets",
+            "external-secrets",
+            "--secret-store",
+            STORE,
+            fixture,
+        ],
+        None,
+        &[],
+    );
+    assert_eq!(es.code, 0, "{}", es.stderr);
+    let es: Value = serde_json::from_str(&es.stdout).unwrap();
+    assert_eq!(
+        es[1]["remote_key"],
+        serde_json::json!({"store": STORE, "key": "eventbus/events/stan", "properties": ["token"]})
+    );
+    assert_eq!(
+        es[0]["remote_key"]["properties"].as_array().unwrap().len(),
+        10
+    );
+    assert!(buses[0].get("remote_key").is_none());
     let yaml = run(&["secrets", "template", "-o", "yaml", fixture], None, &[]);
     let from_yaml = eventbus_gen::yaml::load_documents(&yaml.stdout).unwrap();
     assert_eq!(from_yaml[0].value, Value::Array(buses.clone()));
