@@ -975,3 +975,25 @@ fn bus_as_companion(bus: &Value) -> Value {
     };
     serde_json::json!({"kind": "EventBus", "metadata": bus["metadata"], "spec": spec})
 }
+
+#[test]
+fn secrets_only_refuses_a_terminal() {
+    // `script` (util-linux) gives the command a terminal as stdout.
+    let bin = crate::support::BIN;
+    let out = std::process::Command::new("script")
+        .args(["-qec"])
+        .arg(format!(
+            "{bin} render --secrets only --random-tokens fixtures/credentials/stan-token.yaml"
+        ))
+        .arg("/dev/null")
+        .current_dir(root())
+        .output()
+        .expect("script (util-linux) runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("--secrets only writes Secret values, which are not for a terminal"),
+        "{text}"
+    );
+    assert!(!text.contains("kind: Secret"));
+    assert_eq!(out.status.code(), Some(2));
+}
