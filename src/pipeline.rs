@@ -75,7 +75,8 @@ fn unread_errors(unread: Unread, options: &RenderOptions) -> Vec<Error> {
 /// Resolves the credentials of every plan: kept from the existing Secrets (those in `parsed`,
 /// then [`RenderOptions::existing_secrets`]), else derived from [`RenderOptions::seed`], else,
 /// when [`RenderOptions::random_tokens`] allows it, drawn from `rng`. Without `rng`, a bus that
-/// would need random credentials is an error.
+/// would need random credentials is an error. The reference and external-secrets modes
+/// ([`RenderOptions::secrets`]) resolve no value, only where the Secrets are.
 pub fn resolve_credentials(
     plans: &[Plan],
     parsed: &Parsed,

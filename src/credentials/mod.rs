@@ -309,7 +309,9 @@ fn unused_store_options(options: &RenderOptions) -> Vec<Warning> {
 
 /// Resolves the credentials of every plan: kept from the existing Secrets (those of `parsed`,
 /// then [`RenderOptions::existing_secrets`]), else derived from [`RenderOptions::seed`], else,
-/// when [`RenderOptions::random_tokens`] allows it, drawn from `rng`. Without `rng`, a bus that
+/// when [`RenderOptions::random_tokens`] allows it, drawn from `rng`. In the reference and
+/// external-secrets modes ([`RenderOptions::secrets`]) no value is resolved, only where the
+/// Secrets are: their names, and the store and remote key. Without `rng`, a bus that
 /// would need random credentials is an error. A Secret that no bus uses gets a warning, or with
 /// [`RenderOptions::strict_input`] an error.
 ///
