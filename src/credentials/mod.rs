@@ -365,11 +365,33 @@ pub fn resolve(
                     jetstream::secrets(plan, js, &secrets, options, rng, &mut warnings)
                         .map(BusCredentials::JetStream)
                 }
-                PlanKind::Stan(_) | PlanKind::External(_) => Ok(BusCredentials::None),
+                PlanKind::External(_) => {
+                    // Nothing to name: say so rather than drop the annotation.
+                    for (key, _) in refs::overrides(plan) {
+                        warnings.push(Warning {
+                            path: format!("metadata.annotations.{key}"),
+                            message: format!(
+                                "bus {}/{} is an external bus, without Secrets of its own; the \
+                                 annotation is not used",
+                                plan.namespace, plan.name
+                            ),
+                            location: None,
+                            document: Some(plan.document),
+                        });
+                    }
+                    Ok(BusCredentials::None)
+                }
+                PlanKind::Stan(_) => Ok(BusCredentials::None),
             },
         };
         match resolved {
-            Ok(c) => buses.push((c, warnings)),
+            Ok(c) => {
+                let bus = parsed.buses.iter().find(|b| b.document == plan.document);
+                for w in warnings.iter_mut().filter(|w| w.location.is_none()) {
+                    w.location = bus.and_then(|b| b.locate(&w.path));
+                }
+                buses.push((c, warnings));
+            }
             Err(e) => {
                 let at = parsed
                     .buses

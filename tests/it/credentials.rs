@@ -602,6 +602,20 @@ fn override_annotations_and_the_store_are_checked() {
         assert_eq!(out.code, 1, "{annotations}");
         assert!(out.stderr.contains(says), "{}", out.stderr);
     }
+    // On an external bus the annotation names nothing: a warning, not silence.
+    let kafka = "apiVersion: argoproj.io/v1alpha1\nkind: EventBus\nmetadata:\n  name: k\n  namespace: ns\n  annotations: {eventbus-gen/client-secret: x}\nspec: {kafka: {url: 'k:9092', topic: t}}\n";
+    let out = binary(&["render", "--secrets", "reference", "-"])
+        .stdin(kafka)
+        .output();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "<stdin>:6:17: warning: metadata.annotations.eventbus-gen/client-secret: bus ns/k is \
+             an external bus, without Secrets of its own; the annotation is not used"
+        ),
+        "{}",
+        out.stderr
+    );
     for (store, says) in [
         (None, "needs the store to read from"),
         (Some("vault"), "is not KIND/NAME"),
