@@ -761,6 +761,7 @@ fn kpt_fn_render_in_reference_mode_writes_no_secret_and_needs_no_seed() {
         .unwrap();
     check(&out);
     assert_eq!(snapshot(&dir), first, "a second render changes nothing");
+    let _ = std::fs::remove_dir_all(&dir);
     // The same from `kpt fn eval ... -- secrets=reference`, on a fresh package.
     let dir = package("reference-eval");
     let out = kpt()
