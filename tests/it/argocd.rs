@@ -1115,4 +1115,14 @@ fn reference_mode_renders_no_secret_and_passes_sealed_secrets_through() {
     // Every refresh gives the same bytes.
     let again = run("generate", &app, &env);
     assert_eq!(again.stdout, out.stdout);
+    // The Secrets alone are for the command line, never for an application.
+    let only = generate(&app, &[json!({"name": "secrets", "string": "only"})]);
+    assert_ne!(only.code, 0);
+    assert!(only.stdout.is_empty());
+    assert!(
+        only.stderr
+            .contains("secrets: only is refused under Argo CD"),
+        "{}",
+        only.stderr
+    );
 }

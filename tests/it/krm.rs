@@ -772,5 +772,20 @@ fn kpt_fn_render_in_reference_mode_writes_no_secret_and_needs_no_seed() {
         .unwrap();
     check(&out);
     assert!(!rendered_kinds(&dir).contains(&"Secret".to_owned()));
+    // `secrets=only` would leave the package with the Secrets alone: refused, nothing changes.
+    let before = snapshot(&dir);
+    let out = kpt()
+        .args(["fn", "eval"])
+        .arg(&dir)
+        .args(["--exec", "eventbus-gen", "--", "secrets=only"])
+        .env("EVENTBUS_GEN_SEED", TEST_SEED)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("secrets: only is for making the Secrets once")
+    );
+    assert_eq!(snapshot(&dir), before);
     let _ = std::fs::remove_dir_all(&dir);
 }
