@@ -1,7 +1,8 @@
 //! Plans to typed Kubernetes objects, in a fixed order.
 //!
 //! Per bus, in input order: Service, ConfigMap, server Secret, client Secret, StatefulSet,
-//! PodDisruptionBudget, companion EventBus. An external bus renders as itself.
+//! PodDisruptionBudget, companion EventBus. In reference mode the Secrets are left out; in
+//! external-secrets mode ExternalSecrets take their place. An external bus renders as itself.
 
 mod common;
 pub(crate) mod companion;
