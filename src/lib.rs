@@ -36,6 +36,21 @@
 //! unless random tokens are asked for: they are kept from existing Secrets or derived from a
 //! seed (see [`RenderOptions`]). The library never draws from a global random source: random
 //! tokens come from the RNG a caller hands to [`render_str_with_rng`] or [`render_documents`].
+//!
+//! To keep credentials out of the output altogether, render references to Secrets kept in the
+//! cluster, or `ExternalSecret` objects, with [`RenderOptions::secrets`]; no seed is needed:
+//!
+//! ```
+//! use eventbus_gen::{RenderOptions, SecretsMode, render_str};
+//!
+//! let spec = "apiVersion: argoproj.io/v1alpha1\nkind: EventBus\n\
+//!             metadata: {name: default, namespace: argo-events}\n\
+//!             spec: {jetstream: {version: latest}}\n";
+//! let options = RenderOptions::default().secrets(SecretsMode::Reference);
+//! let rendered = render_str(spec, &options)?;
+//! assert!(rendered.objects().all(|o| o.kind() != "Secret"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 #![deny(missing_docs)]
 
@@ -52,6 +67,7 @@ mod parse;
 mod pipeline;
 mod plan;
 mod render;
+mod secret_template;
 mod stream_config;
 #[cfg(feature = "schema")]
 mod strict_schema;
@@ -67,10 +83,11 @@ pub mod krm;
 pub mod spec;
 pub mod yaml;
 
+pub use credentials::{CLIENT_SECRET_ANNOTATION, SERVER_SECRET_ANNOTATION};
 pub use error::{Cause, Credential, Error, ErrorKind, Errors, Location, Warning};
 pub use options::{
-    CertificateValidity, Images, JetStreamDefaults, JetStreamVersion, RenderOptions,
-    SecurityProfile, Seed,
+    CertificateValidity, Derivation, Images, JetStreamDefaults, JetStreamVersion, RenderOptions,
+    SecretsMode, SecurityProfile, Seed,
 };
 pub use pipeline::{render_documents, render_str, render_str_with_rng};
 pub use render::{COMPANION_ANNOTATION, Object, Rendered, RenderedBus};

@@ -67,6 +67,82 @@ pub struct RenderOptions {
     /// Security settings added to every pod (`none` or `restricted`). Default: `none`, as the
     /// controller sets none.
     pub security_profile: SecurityProfile,
+    /// What becomes of the bus's Secrets: rendered with their values (`generate`, the default),
+    /// left to the cluster and only referenced (`reference`), built in the cluster by the
+    /// External Secrets Operator from a store (`external-secrets`), or rendered alone (`only`,
+    /// to create or seal them once).
+    pub secrets: SecretsMode,
+    /// The external-secrets store the `external-secrets` mode reads from, as `KIND/NAME`:
+    /// `ClusterSecretStore/NAME` or `SecretStore/NAME` (a store in the bus's namespace).
+    pub secret_store: Option<String>,
+    /// The first part of every remote key in the `external-secrets` mode: a bus's values are
+    /// read from `<remoteKeyPrefix>/<namespace>/<bus>`. Default: `eventbus`.
+    pub remote_key_prefix: String,
+    /// The version of the seed derivation. Each version turns a seed into the same values
+    /// forever; a new version is only used when asked for, so no upgrade rotates credentials.
+    /// Default: `v1`.
+    pub derivation: Derivation,
+}
+
+/// What a render does with the Secrets of a native bus.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum SecretsMode {
+    /// Render the Secrets with their values (kept, derived or random).
+    #[default]
+    Generate,
+    /// Render no Secret: the StatefulSet, the NATS config and the companion bus point at Secrets
+    /// that are already in the cluster (upstream's names, unless the bus's annotations name
+    /// others). Needs no seed.
+    Reference,
+    /// Render `ExternalSecret` objects (external-secrets.io/v1) that build the Secrets in the
+    /// cluster from the store [`RenderOptions::secret_store`]. Needs no seed.
+    ExternalSecrets,
+    /// Render only the Secrets, with their values: to create them once, or to seal or encrypt
+    /// them, before the rest is rendered in reference mode.
+    Only,
+}
+
+impl SecretsMode {
+    /// The option value: `generate`, `reference`, `external-secrets` or `only`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecretsMode::Generate => "generate",
+            SecretsMode::Reference => "reference",
+            SecretsMode::ExternalSecrets => "external-secrets",
+            SecretsMode::Only => "only",
+        }
+    }
+
+    /// Whether the render needs the Secrets' values (and so a seed, existing Secrets or random
+    /// tokens).
+    pub fn needs_values(self) -> bool {
+        matches!(self, SecretsMode::Generate | SecretsMode::Only)
+    }
+}
+
+/// The version of the derivation that turns a seed into credentials.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Derivation {
+    /// HMAC-SHA256 keyed with the seed over `eventbus-gen/v1`, a NUL, the purpose (what, the
+    /// namespace and the bus name, NUL-separated) and a 32-bit big-endian block counter; see
+    /// the credentials documentation.
+    #[default]
+    V1,
+}
+
+impl Derivation {
+    /// The label every HMAC input of this version starts with.
+    pub(crate) fn domain(self) -> &'static [u8] {
+        match self {
+            Derivation::V1 => b"eventbus-gen/v1\0",
+        }
+    }
 }
 
 /// Security settings the renderer adds to every pod of a native bus.
@@ -111,9 +187,16 @@ impl Default for RenderOptions {
             certificate_validity: CertificateValidity::default(),
             jetstream_defaults: JetStreamDefaults::default(),
             security_profile: SecurityProfile::None,
+            secrets: SecretsMode::Generate,
+            secret_store: None,
+            remote_key_prefix: DEFAULT_REMOTE_KEY_PREFIX.to_owned(),
+            derivation: Derivation::V1,
         }
     }
 }
+
+/// The default of [`RenderOptions::remote_key_prefix`].
+pub const DEFAULT_REMOTE_KEY_PREFIX: &str = "eventbus";
 
 impl RenderOptions {
     /// Sets the namespace for buses without one.
@@ -197,6 +280,20 @@ impl RenderOptions {
     #[must_use]
     pub fn random_tokens(mut self, on: bool) -> Self {
         self.random_tokens = on;
+        self
+    }
+
+    /// Sets what becomes of the bus's Secrets.
+    #[must_use]
+    pub fn secrets(mut self, mode: SecretsMode) -> Self {
+        self.secrets = mode;
+        self
+    }
+
+    /// Sets the external-secrets store (`ClusterSecretStore/NAME` or `SecretStore/NAME`).
+    #[must_use]
+    pub fn secret_store(mut self, store: impl Into<String>) -> Self {
+        self.secret_store = Some(store.into());
         self
     }
 

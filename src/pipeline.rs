@@ -75,7 +75,8 @@ fn unread_errors(unread: Unread, options: &RenderOptions) -> Vec<Error> {
 /// Resolves the credentials of every plan: kept from the existing Secrets (those in `parsed`,
 /// then [`RenderOptions::existing_secrets`]), else derived from [`RenderOptions::seed`], else,
 /// when [`RenderOptions::random_tokens`] allows it, drawn from `rng`. Without `rng`, a bus that
-/// would need random credentials is an error.
+/// would need random credentials is an error. The reference and external-secrets modes
+/// ([`RenderOptions::secrets`]) resolve no value, only where the Secrets are.
 pub fn resolve_credentials(
     plans: &[Plan],
     parsed: &Parsed,
@@ -95,10 +96,18 @@ pub fn render_each(
     parsed: &Parsed,
     options: &RenderOptions,
     rng: Option<&mut dyn CryptoRng>,
-    sink: impl FnMut(RenderedBus) -> Result<(), crate::Error>,
+    mut sink: impl FnMut(RenderedBus) -> Result<(), crate::Error>,
 ) -> Result<Vec<Warning>, Errors> {
     let credentials = resolve_credentials(plans, parsed, options, rng)?;
-    let rendered = render::render_resolved_each(plans, &credentials, sink)?;
+    let only = options.secrets == crate::options::SecretsMode::Only;
+    let rendered = render::render_resolved_each(plans, &credentials, |mut bus| {
+        // The Secrets alone, to create or seal them once; the rest is rendered in reference mode.
+        if only {
+            bus.objects
+                .retain(|o| matches!(o, crate::Object::Secret(_)));
+        }
+        sink(bus)
+    })?;
     let mut warnings = parsed.warnings.clone();
     warnings.extend(credentials.unused().iter().cloned());
     warnings.extend(rendered);

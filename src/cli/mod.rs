@@ -15,6 +15,7 @@ mod docs;
 mod kustomize;
 mod options;
 mod render;
+mod secrets;
 mod tree;
 
 /// Render Argo Events EventBus specs into deployable Kubernetes objects, offline and
@@ -39,6 +40,9 @@ enum Command {
     /// do to each object. Exit 0 nothing running changes, 3 pods or clients restart, 4 the
     /// apply would be refused or credentials would change.
     Adopt(Box<adopt::AdoptArgs>),
+    /// Secrets made outside eventbus-gen (reference mode): what they hold, how to make them.
+    #[command(subcommand)]
+    Secrets(Box<secrets::Command>),
     /// Print the JSON Schema of the EventBus spec (or of the render options).
     Schema(SchemaArgs),
     /// Run as a KRM function (kpt, kustomize): read a ResourceList on stdin, write one to
@@ -89,6 +93,7 @@ pub fn main() -> ExitCode {
             Ok(code) => return ExitCode::from(code),
             Err(e) => Err(e),
         },
+        Some(Command::Secrets(command)) => secrets::run(*command),
         Some(Command::Schema(args)) => schema(&args),
         Some(Command::Krm) => krm(),
         Some(Command::Argocd(command)) => argocd::run(command),

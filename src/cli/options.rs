@@ -73,6 +73,16 @@ pub struct OptionArgs {
     /// changes them.
     #[arg(long)]
     random_tokens: bool,
+    /// What becomes of the bus's Secrets: `generate` (rendered with their values), `reference`
+    /// (no Secret; point at Secrets kept in the cluster), `external-secrets` (ExternalSecret
+    /// objects; needs --secret-store) or `only` (the Secrets alone, to create or seal them
+    /// once) [default: generate].
+    #[arg(long, value_name = "MODE")]
+    secrets: Option<String>,
+    /// The external-secrets store of `--secrets external-secrets`: ClusterSecretStore/NAME or
+    /// SecretStore/NAME.
+    #[arg(long, value_name = "KIND/NAME")]
+    secret_store: Option<String>,
     /// Set any render option by its key, dotted for nested ones (repeatable), as in the KRM
     /// ConfigMap: `--set images.nats=nats:2.10.29`, `--set commonLabels.team=events`,
     /// `--set jetstreamVersions='[{version: x, natsImage: ...}]'`. Applied after the other flags.
@@ -155,6 +165,8 @@ impl OptionArgs {
                 "--cert-not-after",
                 "certificateValidity.notAfter",
             ),
+            (&self.secrets, "--secrets", "secrets"),
+            (&self.secret_store, "--secret-store", "secretStore"),
         ] {
             if let Some(v) = value {
                 push(flag, key, v.clone());

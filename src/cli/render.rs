@@ -46,6 +46,8 @@ const TERMS: advice::Terms = advice::Terms {
     namespace: "pass --namespace",
     option: |key| match key {
         "images" => "--image-*".to_owned(),
+        "secrets" => "--secrets reference".to_owned(),
+        "secretStore" => "--secret-store KIND/NAME".to_owned(),
         key => format!("--set {key}=VALUE"),
     },
 };
@@ -176,6 +178,16 @@ pub(super) fn render(args: RenderArgs) -> Result<(), Failure> {
 
 fn render_args(args: RenderArgs) -> Result<(), Failure> {
     let options = args.options.to_options()?;
+    if options.secrets == eventbus_gen::SecretsMode::Only
+        && args.output_dir.is_none()
+        && std::io::IsTerminal::is_terminal(&std::io::stdout())
+    {
+        return Err(Failure::Usage(
+            "--secrets only writes Secret values, which are not for a terminal; pipe them into \
+             kubectl apply -f - or kubeseal, or write them with --output-dir"
+                .to_owned(),
+        ));
+    }
     if args.files.iter().filter(|f| f.as_os_str() == "-").count() > 1 {
         return Err(Failure::Usage("stdin (-) can be read only once".to_owned()));
     }

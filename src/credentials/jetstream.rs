@@ -10,11 +10,11 @@ use k8s_openapi::api::core::v1::Secret;
 use rand::CryptoRng;
 use serde::Serialize;
 
-use super::{JetStreamSecrets, NewSource, Wording, find_secret};
+use super::{JetStreamSecrets, NewSource, SecretRefs, Wording, find_secret};
 use crate::certs::{self, Issued, Role, Window};
 use crate::error::{Credential, Error, ErrorKind, Warning};
 use crate::names::{self, JetStreamNames};
-use crate::options::{CertificateValidity, RenderOptions, Seed};
+use crate::options::{CertificateValidity, Derivation, RenderOptions, Seed};
 use crate::plan::{JetStreamPlan, Plan};
 use crate::templates;
 
@@ -39,17 +39,18 @@ pub(super) fn secrets(
     warnings: &mut Vec<Warning>,
 ) -> Result<JetStreamSecrets, Error> {
     let n = &JetStreamNames::new(&plan.name);
+    let r = &super::refs::resolve(plan)?.expect("a JetStream bus has Secrets");
     let server = find_secret(
         secrets,
         options.namespace.as_deref(),
         &plan.namespace,
-        &n.server_secret(),
+        &r.server,
     );
     let client = find_secret(
         secrets,
         options.namespace.as_deref(),
         &plan.namespace,
-        &n.client_secret(),
+        &r.client,
     );
     match (server, client) {
         (Some(s), Some(c)) => {
@@ -65,20 +66,20 @@ pub(super) fn secrets(
                          not applied to them",
                         plan.namespace,
                         plan.name,
-                        n.server_secret(),
-                        n.client_secret()
+                        r.server.clone(),
+                        r.client.clone()
                     ),
                     location: None,
                     document: Some(plan.document),
                 });
             }
-            return kept(n, s, c);
+            return kept(r, s, c);
         }
         (Some(_), None) | (None, Some(_)) => {
             let (have, missing) = if server.is_some() {
-                (n.server_secret(), n.client_secret())
+                (r.server.clone(), r.client.clone())
             } else {
-                (n.client_secret(), n.server_secret())
+                (r.client.clone(), r.server.clone())
             };
             return Err(Error::new(
                 ErrorKind::Credentials,
@@ -94,18 +95,18 @@ pub(super) fn secrets(
         credential: Credential::JetStream,
         drawn: "random credentials and TLS keys were drawn; every render changes them and restarts the bus and its clients",
     };
-    let secrets = (n.server_secret(), n.client_secret());
+    let secrets = (r.server.clone(), r.client.clone());
     let seed = match super::new_source(plan, options, rng, PATH, secrets, &NO_SOURCE, warnings)? {
         NewSource::Seed(seed) => seed.clone(),
         // A throwaway seed: everything below is derived alike.
         NewSource::Random(rng) => Seed::new(super::random(rng, 43).expose())
             .expect("43 random characters make a valid seed"),
     };
-    derived(plan, n, &seed, js.certificate_window)
+    derived(plan, n, &seed, options.derivation, js.certificate_window)
 }
 
 /// Both Secrets as found in the input, data kept byte for byte.
-fn kept(n: &JetStreamNames, server: &Secret, client: &Secret) -> Result<JetStreamSecrets, Error> {
+fn kept(r: &SecretRefs, server: &Secret, client: &Secret) -> Result<JetStreamSecrets, Error> {
     // As the API server stores a Secret: `stringData` is written over `data`.
     let data = |s: &Secret| -> Data {
         let mut d: Data = s.data.clone().unwrap_or_default();
@@ -130,9 +131,9 @@ fn kept(n: &JetStreamNames, server: &Secret, client: &Secret) -> Result<JetStrea
         .map(|(k, _)| *k)
         .chain([names::JETSTREAM_ENCRYPTION_KEY])
     {
-        check(n.server_secret(), &server_data, key);
+        check(r.server.clone(), &server_data, key);
     }
-    check(n.client_secret(), &client_data, names::CLIENT_AUTH_KEY);
+    check(r.client.clone(), &client_data, names::CLIENT_AUTH_KEY);
     let mut problems = Vec::new();
     if !missing.is_empty() {
         problems.push(format!("lack {}", missing.join(", ")));
@@ -147,12 +148,12 @@ fn kept(n: &JetStreamNames, server: &Secret, client: &Secret) -> Result<JetStrea
         problems.push(format!(
             "hold no user and password in {}/{} (expected the lines username: <user> and \
              password: <password>)",
-            n.client_secret(),
+            r.client.clone(),
             names::CLIENT_AUTH_KEY
         ));
     }
     if problems.is_empty() {
-        problems.extend(disagreements(n, &server_data, &client_data));
+        problems.extend(disagreements(r, &server_data, &client_data));
     }
     if !problems.is_empty() {
         return Err(Error::new(
@@ -173,7 +174,7 @@ fn kept(n: &JetStreamNames, server: &Secret, client: &Secret) -> Result<JetStrea
 /// Where complete Secrets do not hold together, by Secret and key (never a value): the client's
 /// user and password must be among the server's, each certificate must parse, and each private
 /// key must be its certificate's.
-fn disagreements(n: &JetStreamNames, server: &Data, client: &Data) -> Vec<String> {
+fn disagreements(r: &SecretRefs, server: &Data, client: &Data) -> Vec<String> {
     let mut problems = Vec::new();
     let bytes = |data: &Data, key: &str| data.get(key).map(|v| v.0.clone()).unwrap_or_default();
     let server_auth = String::from_utf8_lossy(&bytes(server, names::SERVER_AUTH_KEY)).into_owned();
@@ -183,9 +184,9 @@ fn disagreements(n: &JetStreamNames, server: &Data, client: &Data) -> Vec<String
         problems.push(format!(
             "disagree: the user and password of {}/{} are not among the users of {}/{}, so \
              clients could not log in",
-            n.client_secret(),
+            r.client.clone(),
             names::CLIENT_AUTH_KEY,
-            n.server_secret(),
+            r.server.clone(),
             names::SERVER_AUTH_KEY
         ));
     }
@@ -196,7 +197,7 @@ fn disagreements(n: &JetStreamNames, server: &Data, client: &Data) -> Vec<String
         (None, "cluster-ca-cert"),
     ] {
         let key_pem = key.map(|k| bytes(server, k));
-        let secret = n.server_secret();
+        let secret = r.server.clone();
         match certs::check_pair(key_pem.as_deref(), &bytes(server, cert)) {
             Ok(()) => {}
             Err(certs::PemProblem::Certificate) => {
@@ -278,16 +279,17 @@ fn derived(
     plan: &Plan,
     n: &JetStreamNames,
     seed: &Seed,
+    version: Derivation,
     window: Window,
 ) -> Result<JetStreamSecrets, Error> {
     let purpose = |what: &str| format!("jetstream-{what}\0{}\0{}", plan.namespace, plan.name);
-    let text = |what: &str, len| super::derive(seed, &purpose(what), len);
+    let text = |what: &str, len| super::derive(seed, version, &purpose(what), len);
     let key = |what: &str| {
         let p = purpose(what);
-        certs::signing_key(|attempt| super::derive_bytes(seed, &p, attempt))
+        certs::signing_key(|attempt| super::derive_bytes(seed, version, &p, attempt))
     };
     let serial = |what: &str| {
-        let b = super::derive_bytes(seed, &purpose(what), 0);
+        let b = super::derive_bytes(seed, version, &purpose(what), 0);
         let mut s = [0u8; 16];
         s.copy_from_slice(&b[..16]);
         s

@@ -6,9 +6,11 @@
 //! Rendering then only turns a plan and its credentials into objects.
 
 mod jetstream;
+pub(crate) mod refs;
 mod stan;
 mod unused;
 
+pub use refs::{CLIENT_SECRET_ANNOTATION, SERVER_SECRET_ANNOTATION, SecretRefs, Store};
 pub(crate) use unused::bus_names;
 
 use std::collections::BTreeMap;
@@ -22,7 +24,7 @@ use rand::distr::{Alphanumeric, SampleString};
 use sha2::Sha256;
 
 use crate::error::{Cause, Credential, Error, ErrorKind, Errors, Warning};
-use crate::options::{RenderOptions, Seed};
+use crate::options::{Derivation, RenderOptions, SecretsMode, Seed};
 use crate::parse::Parsed;
 use crate::plan::{Plan, PlanKind, StanAuth};
 
@@ -48,20 +50,16 @@ impl fmt::Debug for SecretString {
     }
 }
 
-/// `length` characters of `[a-zA-Z0-9]` derived from the seed and a purpose string.
+/// `length` characters of `[a-zA-Z0-9]` derived from the seed and a purpose string, by the
+/// derivation `version`.
 ///
-/// HMAC-SHA256 in counter mode; bytes at or above 248 are skipped so that every symbol is equally
-/// likely. The same seed and purpose always give the same string.
-pub fn derive(seed: &Seed, purpose: &str, length: usize) -> SecretString {
+/// Version 1: HMAC-SHA256 in counter mode; bytes at or above 248 are skipped so that every
+/// symbol is equally likely. The same seed, version and purpose always give the same string.
+pub fn derive(seed: &Seed, version: Derivation, purpose: &str, length: usize) -> SecretString {
     let mut out = String::with_capacity(length);
     let mut counter: u32 = 0;
     while out.len() < length {
-        let mut mac =
-            Hmac::<Sha256>::new_from_slice(seed.bytes()).expect("HMAC takes keys of any length");
-        mac.update(b"eventbus-gen/v1\0");
-        mac.update(purpose.as_bytes());
-        mac.update(&counter.to_be_bytes());
-        for b in mac.finalize().into_bytes() {
+        for b in derive_bytes(seed, version, purpose, counter) {
             if b < 248 && out.len() < length {
                 out.push(ALPHABET[usize::from(b % 62)] as char);
             }
@@ -73,10 +71,15 @@ pub fn derive(seed: &Seed, purpose: &str, length: usize) -> SecretString {
 
 /// 32 bytes derived from the seed, a purpose string and an attempt counter (the same HMAC-SHA256
 /// block [`derive`] draws its characters from). Used for key material and serials.
-pub(crate) fn derive_bytes(seed: &Seed, purpose: &str, counter: u32) -> [u8; 32] {
+pub(crate) fn derive_bytes(
+    seed: &Seed,
+    version: Derivation,
+    purpose: &str,
+    counter: u32,
+) -> [u8; 32] {
     let mut mac =
         Hmac::<Sha256>::new_from_slice(seed.bytes()).expect("HMAC takes keys of any length");
-    mac.update(b"eventbus-gen/v1\0");
+    mac.update(version.domain());
     mac.update(purpose.as_bytes());
     mac.update(&counter.to_be_bytes());
     mac.finalize().into_bytes().into()
@@ -203,6 +206,21 @@ pub enum BusCredentials {
     StanToken(SecretString),
     /// The data of a JetStream bus's server and client Secrets.
     JetStream(JetStreamSecrets),
+    /// The bus's Secrets stay in the cluster (reference mode): only their names.
+    Reference(SecretRefs),
+    /// The bus's Secrets are built in the cluster by the External Secrets Operator.
+    External(ExternalRefs),
+}
+
+/// What the `external-secrets` mode renders a bus's Secrets from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExternalRefs {
+    /// The Secrets the `ExternalSecret` objects build.
+    pub refs: SecretRefs,
+    /// The store they read from.
+    pub store: Store,
+    /// The remote key holding the bus's values (`<prefix>/<namespace>/<bus>`).
+    pub remote_key: String,
 }
 
 /// The data of a JetStream bus's two Secrets (passwords, encryption key, TLS keys and
@@ -261,9 +279,39 @@ impl FromIterator<BusCredentials> for Credentials {
     }
 }
 
+/// Warnings for the external-secrets options set while another mode renders (they would
+/// otherwise be dropped without a word).
+fn unused_store_options(options: &RenderOptions) -> Vec<Warning> {
+    if options.secrets == SecretsMode::ExternalSecrets {
+        return Vec::new();
+    }
+    let set = [
+        ("secretStore", options.secret_store.is_some()),
+        (
+            "remoteKeyPrefix",
+            options.remote_key_prefix != crate::options::DEFAULT_REMOTE_KEY_PREFIX,
+        ),
+    ];
+    set.into_iter()
+        .filter(|(_, on)| *on)
+        .map(|(key, _)| Warning {
+            path: format!("options.{key}"),
+            message: format!(
+                "{key} is set but not used: only the external-secrets mode reads a store, and \
+                 this render's secrets mode is {}",
+                options.secrets.as_str()
+            ),
+            location: None,
+            document: None,
+        })
+        .collect()
+}
+
 /// Resolves the credentials of every plan: kept from the existing Secrets (those of `parsed`,
 /// then [`RenderOptions::existing_secrets`]), else derived from [`RenderOptions::seed`], else,
-/// when [`RenderOptions::random_tokens`] allows it, drawn from `rng`. Without `rng`, a bus that
+/// when [`RenderOptions::random_tokens`] allows it, drawn from `rng`. In the reference and
+/// external-secrets modes ([`RenderOptions::secrets`]) no value is resolved, only where the
+/// Secrets are: their names, and the store and remote key. Without `rng`, a bus that
 /// would need random credentials is an error. A Secret that no bus uses gets a warning, or with
 /// [`RenderOptions::strict_input`] an error.
 ///
@@ -281,22 +329,69 @@ pub fn resolve(
         .collect();
     let mut buses = Vec::with_capacity(plans.len());
     let mut errors = Vec::new();
+    let store = match options.secrets {
+        SecretsMode::ExternalSecrets => {
+            let store = refs::store(options);
+            let prefix = refs::prefix(options);
+            match (store, prefix) {
+                (Ok(s), Ok(p)) => Some((s, p)),
+                (s, p) => {
+                    return Err(Errors([s.err(), p.err()].into_iter().flatten().collect()));
+                }
+            }
+        }
+        _ => None,
+    };
     for plan in plans {
         let mut warnings = Vec::new();
         let rng = rng.as_mut().map(|r| &mut **r as &mut dyn CryptoRng);
-        let resolved = match &plan.kind {
-            PlanKind::Stan(stan) if stan.auth == StanAuth::Token => {
-                stan::token(plan, &secrets, options, rng, &mut warnings)
-                    .map(BusCredentials::StanToken)
+        let resolved = match (options.secrets, refs::resolve(plan)) {
+            (_, Err(e)) => Err(e),
+            (SecretsMode::Reference, Ok(Some(r))) => Ok(BusCredentials::Reference(r)),
+            (SecretsMode::ExternalSecrets, Ok(Some(refs))) => {
+                let (store, prefix) = store.as_ref().expect("read above in this mode");
+                Ok(BusCredentials::External(ExternalRefs {
+                    refs,
+                    store: store.clone(),
+                    remote_key: refs::remote_key(prefix, plan),
+                }))
             }
-            PlanKind::JetStream(js) => {
-                jetstream::secrets(plan, js, &secrets, options, rng, &mut warnings)
-                    .map(BusCredentials::JetStream)
-            }
-            PlanKind::Stan(_) | PlanKind::External(_) => Ok(BusCredentials::None),
+            _ => match &plan.kind {
+                PlanKind::Stan(stan) if stan.auth == StanAuth::Token => {
+                    stan::token(plan, &secrets, options, rng, &mut warnings)
+                        .map(BusCredentials::StanToken)
+                }
+                PlanKind::JetStream(js) => {
+                    jetstream::secrets(plan, js, &secrets, options, rng, &mut warnings)
+                        .map(BusCredentials::JetStream)
+                }
+                PlanKind::External(_) => {
+                    // Nothing to name: say so rather than drop the annotation.
+                    for (key, _) in refs::overrides(plan) {
+                        warnings.push(Warning {
+                            path: format!("metadata.annotations.{key}"),
+                            message: format!(
+                                "bus {}/{} is an external bus, without Secrets of its own; the \
+                                 annotation is not used",
+                                plan.namespace, plan.name
+                            ),
+                            location: None,
+                            document: Some(plan.document),
+                        });
+                    }
+                    Ok(BusCredentials::None)
+                }
+                PlanKind::Stan(_) => Ok(BusCredentials::None),
+            },
         };
         match resolved {
-            Ok(c) => buses.push((c, warnings)),
+            Ok(c) => {
+                let bus = parsed.buses.iter().find(|b| b.document == plan.document);
+                for w in warnings.iter_mut().filter(|w| w.location.is_none()) {
+                    w.location = bus.and_then(|b| b.locate(&w.path));
+                }
+                buses.push((c, warnings));
+            }
             Err(e) => {
                 let at = parsed
                     .buses
@@ -307,13 +402,14 @@ pub fn resolve(
             }
         }
     }
-    let unused = match unused::check(plans, parsed, options) {
+    let mut unused = match unused::check(plans, parsed, options) {
         Ok(warnings) => warnings,
         Err(e) => {
             errors.extend(e);
             Vec::new()
         }
     };
+    unused.extend(unused_store_options(options));
     if errors.is_empty() {
         Ok(Credentials { buses, unused })
     } else {
@@ -342,10 +438,10 @@ mod tests {
     fn derived_tokens_are_stable_alphanumeric_and_seed_dependent() {
         let a = Seed::new("0123456789abcdef-one").unwrap();
         let b = Seed::new("0123456789abcdef-two").unwrap();
-        let t1 = derive(&a, "stan-token\0ns\0default", TOKEN_LEN);
-        let t2 = derive(&a, "stan-token\0ns\0default", TOKEN_LEN);
-        let t3 = derive(&b, "stan-token\0ns\0default", TOKEN_LEN);
-        let t4 = derive(&a, "stan-token\0ns\0other", TOKEN_LEN);
+        let t1 = derive(&a, Derivation::V1, "stan-token\0ns\0default", TOKEN_LEN);
+        let t2 = derive(&a, Derivation::V1, "stan-token\0ns\0default", TOKEN_LEN);
+        let t3 = derive(&b, Derivation::V1, "stan-token\0ns\0default", TOKEN_LEN);
+        let t4 = derive(&a, Derivation::V1, "stan-token\0ns\0other", TOKEN_LEN);
         assert_eq!(t1, t2);
         assert_ne!(t1, t3);
         assert_ne!(t1, t4);

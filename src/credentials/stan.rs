@@ -6,7 +6,6 @@ use rand::CryptoRng;
 
 use super::{NewSource, SecretString, TOKEN_LEN, Wording, find_secret, secret_value};
 use crate::error::{Credential, Error, ErrorKind, Warning};
-use crate::names::StanNames;
 use crate::options::RenderOptions;
 use crate::plan::Plan;
 
@@ -22,7 +21,7 @@ pub(super) fn token(
     rng: Option<&mut dyn CryptoRng>,
     warnings: &mut Vec<Warning>,
 ) -> Result<SecretString, Error> {
-    let n = StanNames::new(&plan.name);
+    let r = super::refs::resolve(plan)?.expect("a NATS Streaming bus has Secrets");
     let existing = |name: String, how| {
         let secret = find_secret(
             secrets,
@@ -32,8 +31,8 @@ pub(super) fn token(
         );
         existing_token(secret, &name, how, PATH)
     };
-    let from_server = existing(n.server_secret(), &SERVER_TOKEN)?;
-    let from_client = existing(n.client_secret(), &CLIENT_TOKEN)?;
+    let from_server = existing(r.server.clone(), &SERVER_TOKEN)?;
+    let from_client = existing(r.client.clone(), &CLIENT_TOKEN)?;
     let existing = match (from_client, from_server) {
         (Some(c), Some(s)) if c != s => {
             return Err(Error::new(
@@ -41,8 +40,8 @@ pub(super) fn token(
                 PATH,
                 format!(
                     "the existing Secrets {} and {} hold different tokens; keep the pair the cluster uses",
-                    n.server_secret(),
-                    n.client_secret()
+                    r.server.clone(),
+                    r.client.clone()
                 ),
             ));
         }
@@ -56,11 +55,13 @@ pub(super) fn token(
     let token = if let Some(t) = existing {
         t
     } else {
-        let secrets = (n.server_secret(), n.client_secret());
+        let secrets = (r.server.clone(), r.client.clone());
         match super::new_source(plan, options, rng, PATH, secrets, &NO_SOURCE, warnings)? {
             NewSource::Seed(seed) => {
                 let purpose = format!("stan-token\0{}\0{}", plan.namespace, plan.name);
-                super::derive(seed, &purpose, TOKEN_LEN).expose().to_owned()
+                super::derive(seed, options.derivation, &purpose, TOKEN_LEN)
+                    .expose()
+                    .to_owned()
             }
             NewSource::Random(rng) => super::random(rng, TOKEN_LEN).expose().to_owned(),
         }

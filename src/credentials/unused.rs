@@ -11,7 +11,7 @@ use k8s_openapi::api::core::v1::Secret;
 use super::find_secret;
 use super::stan::STRATEGY_ANNOTATION;
 use crate::error::{Error, ErrorKind, Location, Warning};
-use crate::names::{CONTROLLER_NAME, JetStreamNames, LABEL_CONTROLLER, StanNames};
+use crate::names::{CONTROLLER_NAME, LABEL_CONTROLLER};
 use crate::options::RenderOptions;
 use crate::parse::Parsed;
 use crate::plan::{Plan, PlanKind, StanAuth};
@@ -31,17 +31,10 @@ pub(crate) fn bus_names(secret: &str) -> Vec<&str> {
 
 /// The Secrets a plan reads its credentials from (and renders).
 fn reads(plan: &Plan) -> Vec<String> {
-    match &plan.kind {
-        PlanKind::Stan(_) => {
-            let n = StanNames::new(&plan.name);
-            vec![n.server_secret(), n.client_secret()]
-        }
-        PlanKind::JetStream(_) => {
-            let n = JetStreamNames::new(&plan.name);
-            vec![n.server_secret(), n.client_secret()]
-        }
-        _ => Vec::new(),
-    }
+    super::refs::resolve(plan)
+        .ok()
+        .flatten()
+        .map_or_else(Vec::new, |r| vec![r.server, r.client])
 }
 
 /// What a plan's credentials are called in a message.
@@ -72,6 +65,15 @@ fn holds_token(secret: &Secret) -> bool {
         .as_ref()
         .and_then(|a| a.get(STRATEGY_ANNOTATION))
         .is_none_or(|s| s == "token")
+}
+
+/// A Secret as messages name it: `namespace/name`, or the name alone without a namespace.
+fn shown(secret: &Secret) -> String {
+    let name = secret.metadata.name.as_deref().unwrap_or_default();
+    match secret.metadata.namespace.as_deref() {
+        Some(ns) if !ns.is_empty() => format!("{ns}/{name}"),
+        _ => name.to_owned(),
+    }
 }
 
 /// One Secret that no bus keeps its credentials from: what to say, and where.
@@ -113,10 +115,37 @@ fn find(plans: &[Plan], parsed: &Parsed, options: &RenderOptions) -> Vec<Unused>
     }
     let mut out = Vec::new();
     for (i, secret) in secrets.iter().enumerate() {
+        let origin = parsed.secret_origins.get(i);
+        // Reference and external-secrets modes read no value: a Secret of the input that a bus
+        // points at is the cluster's business, and is said so even where the front end passes
+        // it through (a plaintext Secret next to a reference render defeats its purpose).
+        if !options.secrets.needs_values()
+            && let Some(plan) = plans.iter().find(|p| {
+                super::refs::resolve(p).ok().flatten().is_some_and(|r| {
+                    [&r.server, &r.client]
+                        .iter()
+                        .any(|n| find_secret(&[*secret], default_ns, &p.namespace, n).is_some())
+                })
+            })
+        {
+            out.push(Unused {
+                message: format!(
+                    "Secret {} is not read: bus {}/{} renders in {} mode, which points at the \
+                     cluster's Secret of that name and reads no value; keep the Secret out of \
+                     the input (create it in the cluster, or commit it only sealed or encrypted)",
+                    shown(secret),
+                    plan.namespace,
+                    plan.name,
+                    options.secrets.as_str()
+                ),
+                document: origin.map(|o| o.document),
+                location: origin.and_then(|o| o.location),
+            });
+            continue;
+        }
         if used.contains(&(*secret as *const Secret)) {
             continue;
         }
-        let origin = parsed.secret_origins.get(i);
         let passes_through = origin.is_none() || parsed.passes_through;
         let name = secret.metadata.name.as_deref().unwrap_or_default();
         let ns = secret
@@ -209,12 +238,8 @@ fn find(plans: &[Plan], parsed: &Parsed, options: &RenderOptions) -> Vec<Unused>
         if passes_through && (replaced || (candidates.is_empty() && !labelled)) {
             continue;
         }
-        let shown = match secret.metadata.namespace.as_deref() {
-            Some(ns) if !ns.is_empty() => format!("{ns}/{name}"),
-            _ => name.to_owned(),
-        };
         out.push(Unused {
-            message: format!("Secret {shown} is not used: {reason}"),
+            message: format!("Secret {} is not used: {reason}", shown(secret)),
             document: origin.map(|o| o.document),
             location: origin.and_then(|o| o.location),
         });

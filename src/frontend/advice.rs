@@ -67,14 +67,20 @@ pub fn message<'e>(e: &'e Error, terms: &Terms) -> Cow<'e, str> {
              ({})",
             (terms.option)(key)
         )),
+        Some(Cause::Option(key)) => Cow::Owned(format!(
+            "{} (set with {})",
+            e.message(),
+            (terms.option)(key)
+        )),
         _ => Cow::Borrowed(e.message()),
     }
 }
 
 fn no_credential_source(needs: Credential, secrets: &[String], terms: &Terms) -> String {
-    let secrets = secrets.join(" and ");
+    let names = secrets.join(" and ");
+    let secrets = &names;
     let (derived, kept) = (needs.derived(), needs.kept());
-    match terms.random {
+    let advice = match terms.random {
         Some(random) => format!(
             "{}: {} to derive {derived}, put the bus's existing Secrets ({secrets}) {} to keep \
              {kept}, or {random} ({} on every render)",
@@ -91,7 +97,18 @@ fn no_credential_source(needs: Credential, secrets: &[String], terms: &Terms) ->
             terms.secrets,
             terms.no_random,
         ),
-    }
+    };
+    // The way without any value in the output, for Secrets that live in the cluster.
+    format!(
+        "{advice}{} Or, to keep the values out of the output, render references to {names} kept \
+         in the cluster (reference mode: {})",
+        if advice.ends_with('.') || advice.is_empty() {
+            ""
+        } else {
+            "."
+        },
+        (terms.option)("secrets"),
+    )
 }
 
 #[cfg(test)]
@@ -120,19 +137,26 @@ mod tests {
             message(&e, &TERMS),
             "a JetStream bus needs passwords, an encryption key and TLS keys: SEED to derive \
              stable ones, put the bus's existing Secrets (a and b) HOME to keep theirs, or RANDOM \
-             (they then change on every render)"
+             (they then change on every render). Or, to keep the values out of the output, render \
+             references to a and b kept in the cluster (reference mode: <secrets>)"
         );
         let never = Terms {
             random: None,
             ..TERMS
         };
-        assert!(message(&e, &never).ends_with("to keep theirs. NEVER"));
+        assert!(message(&e, &never).contains("to keep theirs. NEVER. Or, "));
         let ns = Error::new(ErrorKind::Invalid, "metadata.namespace", "x")
             .because(Cause::MissingNamespace);
         assert!(message(&ns, &TERMS).ends_with("set metadata.namespace or NS"));
         let image = Error::new(ErrorKind::UnknownField, "spec.nats.native.image", "x")
             .because(Cause::UseOption("images"));
         assert!(message(&image, &TERMS).ends_with("(<images>)"));
+        let option = Error::new(ErrorKind::Invalid, "options.secretStore", "bad store")
+            .because(Cause::Option("secretStore".to_owned()));
+        assert_eq!(
+            message(&option, &TERMS),
+            "bad store (set with <secretStore>)"
+        );
         let plain = Error::new(ErrorKind::Invalid, "p", "as is");
         assert_eq!(message(&plain, &TERMS), "as is");
     }

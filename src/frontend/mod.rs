@@ -22,6 +22,12 @@ pub mod pipeline {
     pub use crate::validate::validate;
 }
 
+/// What the Secrets of each bus must hold when they are made outside eventbus-gen (`secrets
+/// template`).
+pub mod secrets {
+    pub use crate::secret_template::{BusSecrets, KeyTemplate, SecretTemplate, secret_templates};
+}
+
 /// The comparison behind `adopt`: rendered objects against the live objects of an export.
 pub mod adopt {
     pub use crate::adopt::{Handover, ObjectReport, Owned, Report, Stage, Verdict, compare};

@@ -512,6 +512,9 @@ pub fn samples() -> Vec<(String, String, Value)> {
                             "configReloaderImage": "r:9", "startCommand": "/nats-server"}]),
                 ),
                 ("securityProfile", _) => ("restricted".to_owned(), json!("restricted")),
+                ("secrets", _) => ("reference".to_owned(), json!("reference")),
+                // The only version so far: reachable, and the same as the default.
+                ("derivation", _) => ("v1".to_owned(), json!("v1")),
                 ("certificateValidity.notBefore", _) => {
                     ("2030-01-01T00:00:00Z".to_owned(), json!("2030-01-01T00:00:00Z"))
                 }

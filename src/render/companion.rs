@@ -4,6 +4,7 @@
 use k8s_openapi::api::core::v1::SecretKeySelector;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+use crate::credentials::SecretRefs;
 use crate::names::{self, JetStreamNames, StanNames};
 use crate::plan::{JetStreamPlan, Plan, StanAuth};
 use crate::spec::{self, EventBus, EventBusSpec, JetStreamConfig, NatsBus, NatsConfig};
@@ -38,7 +39,7 @@ fn companion_meta(plan: &Plan) -> ObjectMeta {
 }
 
 /// The exotic NATS Streaming bus for a rendered native one.
-pub(crate) fn stan(plan: &Plan, auth: StanAuth) -> EventBus {
+pub(crate) fn stan(plan: &Plan, auth: StanAuth, refs: &SecretRefs) -> EventBus {
     let n = StanNames::new(&plan.name);
     companion(
         plan,
@@ -50,7 +51,7 @@ pub(crate) fn stan(plan: &Plan, auth: StanAuth) -> EventBus {
                     cluster_id: Some(n.cluster_id()),
                     auth: Some(auth.as_str().to_owned()),
                     access_secret: (auth == StanAuth::Token).then(|| SecretKeySelector {
-                        name: n.client_secret(),
+                        name: refs.client.clone(),
                         key: names::CLIENT_AUTH_KEY.to_owned(),
                         ..Default::default()
                     }),
@@ -66,7 +67,7 @@ pub(crate) fn stan(plan: &Plan, auth: StanAuth) -> EventBus {
 /// has no `tls`: v1.9.11 clients always connect with TLS and, without `tls`, skip verification
 /// (the server certificate comes from the bus's own CA), so an added `tls` block would change
 /// `EVENTBUS_CONFIG` of every EventSource and Sensor and roll them for nothing.
-pub(crate) fn jetstream(plan: &Plan, js: &JetStreamPlan) -> EventBus {
+pub(crate) fn jetstream(plan: &Plan, js: &JetStreamPlan, refs: &SecretRefs) -> EventBus {
     let n = JetStreamNames::new(&plan.name);
     companion(
         plan,
@@ -74,7 +75,7 @@ pub(crate) fn jetstream(plan: &Plan, js: &JetStreamPlan) -> EventBus {
             jetstream_exotic: Some(JetStreamConfig {
                 url: Some(n.client_url(&plan.namespace)),
                 access_secret: Some(SecretKeySelector {
-                    name: n.client_secret(),
+                    name: refs.client.clone(),
                     key: names::CLIENT_AUTH_KEY.to_owned(),
                     ..Default::default()
                 }),

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::common::{self, CONFIG_VOLUME};
 use super::{Object, companion};
-use crate::credentials::JetStreamSecrets;
+use crate::credentials::{JetStreamSecrets, SecretRefs};
 use crate::error::Error;
 use crate::names::{
     self, CLIENT_PORT, CLUSTER_PORT, JETSTREAM_CONFIG_KEY, JetStreamNames, METRICS_PORT,
@@ -30,24 +30,35 @@ const DATA_DIR: &str = "/data/jetstream";
 const CONFIG_FILE: &str = "/etc/nats-config/nats-js.conf";
 const PID_FILE: &str = "/var/run/nats/nats.pid";
 
-/// Every object of a JetStream bus.
+/// Every object of a JetStream bus: `secrets` are the Secret objects (or what builds them),
+/// placed after the ConfigMap; `refs` names the Secrets the pods and the companion read.
 pub(crate) fn objects(
     plan: &Plan,
     js: &JetStreamPlan,
-    secrets: &JetStreamSecrets,
+    refs: &SecretRefs,
+    secrets: Vec<Object>,
 ) -> Result<Vec<Object>, Error> {
     let n = JetStreamNames::new(&plan.name);
-    // Unlike NATS Streaming's, these Secrets carry no extra labels and no annotations.
-    let secret = |name, data| common::secret(plan, name, &BTreeMap::new(), BTreeMap::new(), data);
     let mut out = vec![
         Object::Service(service(plan, js, &n)),
         Object::ConfigMap(config_map(plan, js, &n)?),
-        Object::Secret(secret(n.server_secret(), secrets.server.clone())),
-        Object::Secret(secret(n.client_secret(), secrets.client.clone())),
-        Object::StatefulSet(stateful_set(plan, js, &n)),
     ];
-    super::push_optional(&mut out, plan, n.pdb(), || companion::jetstream(plan, js));
+    out.extend(secrets);
+    out.push(Object::StatefulSet(stateful_set(plan, js, &n, refs)));
+    super::push_optional(&mut out, plan, n.pdb(), || {
+        companion::jetstream(plan, js, refs)
+    });
     Ok(out)
+}
+
+/// The two Secrets of a JetStream bus with their values.
+pub(crate) fn secrets(plan: &Plan, refs: &SecretRefs, secrets: &JetStreamSecrets) -> Vec<Object> {
+    // Unlike NATS Streaming's, these Secrets carry no extra labels and no annotations.
+    let secret = |name, data| common::secret(plan, name, &BTreeMap::new(), BTreeMap::new(), data);
+    vec![
+        Object::Secret(secret(refs.server.clone(), secrets.server.clone())),
+        Object::Secret(secret(refs.client.clone(), secrets.client.clone())),
+    ]
 }
 
 fn service(plan: &Plan, js: &JetStreamPlan, n: &JetStreamNames) -> Service {
@@ -118,7 +129,7 @@ fn config_map(plan: &Plan, js: &JetStreamPlan, n: &JetStreamNames) -> Result<Con
     ))
 }
 
-fn main_container(js: &JetStreamPlan, n: &JetStreamNames) -> Container {
+fn main_container(js: &JetStreamPlan, n: &JetStreamNames, refs: &SecretRefs) -> Container {
     let data_volume = if js.persistence.is_some() {
         n.volume()
     } else {
@@ -147,7 +158,7 @@ fn main_container(js: &JetStreamPlan, n: &JetStreamNames) -> Container {
                 name: "JS_KEY".to_owned(),
                 value_from: Some(EnvVarSource {
                     secret_key_ref: Some(SecretKeySelector {
-                        name: n.server_secret(),
+                        name: refs.server.clone(),
                         key: names::JETSTREAM_ENCRYPTION_KEY.to_owned(),
                         ..Default::default()
                     }),
@@ -191,7 +202,12 @@ fn main_container(js: &JetStreamPlan, n: &JetStreamNames) -> Container {
     main
 }
 
-fn stateful_set(plan: &Plan, js: &JetStreamPlan, n: &JetStreamNames) -> StatefulSet {
+fn stateful_set(
+    plan: &Plan,
+    js: &JetStreamPlan,
+    n: &JetStreamNames,
+    refs: &SecretRefs,
+) -> StatefulSet {
     let mut reloader = Container {
         name: "reloader".to_owned(),
         image: Some(js.reloader_image.clone()),
@@ -203,7 +219,7 @@ fn stateful_set(plan: &Plan, js: &JetStreamPlan, n: &JetStreamNames) -> Stateful
         ..Default::default()
     };
     common::apply_template(&mut reloader, js.reloader_container_template.as_ref());
-    let mut containers = vec![main_container(js, n), reloader];
+    let mut containers = vec![main_container(js, n, refs), reloader];
     if let Some(image) = &js.metrics_image {
         containers.push(common::metrics_container(
             image,
@@ -225,7 +241,7 @@ fn stateful_set(plan: &Plan, js: &JetStreamPlan, n: &JetStreamNames) -> Stateful
         common::config_volume(
             n.config_map(),
             (JETSTREAM_CONFIG_KEY, "nats-js.conf"),
-            n.server_secret(),
+            refs.server.clone(),
             &names::JETSTREAM_SERVER_FILES,
         ),
     ];

@@ -1,10 +1,12 @@
 //! Plans to typed Kubernetes objects, in a fixed order.
 //!
 //! Per bus, in input order: Service, ConfigMap, server Secret, client Secret, StatefulSet,
-//! PodDisruptionBudget, companion EventBus. An external bus renders as itself.
+//! PodDisruptionBudget, companion EventBus. In reference mode the Secrets are left out; in
+//! external-secrets mode ExternalSecrets take their place. An external bus renders as itself.
 
 mod common;
 pub(crate) mod companion;
+pub(crate) mod external;
 mod jetstream;
 mod pdb;
 mod stan;
@@ -39,6 +41,8 @@ pub enum Object {
     PodDisruptionBudget(PodDisruptionBudget),
     /// An EventBus: the companion of a native bus, or an external bus passed through.
     EventBus(EventBus),
+    /// An `ExternalSecret` (external-secrets.io/v1) that builds a bus's Secret in the cluster.
+    ExternalSecret(external::ExternalSecret),
 }
 
 impl Object {
@@ -51,6 +55,7 @@ impl Object {
             Object::StatefulSet(o) => &o.metadata,
             Object::PodDisruptionBudget(o) => &o.metadata,
             Object::EventBus(o) => &o.metadata,
+            Object::ExternalSecret(o) => &o.metadata,
         }
     }
 
@@ -63,6 +68,7 @@ impl Object {
             Object::StatefulSet(_) => "StatefulSet",
             Object::PodDisruptionBudget(_) => "PodDisruptionBudget",
             Object::EventBus(_) => crate::spec::KIND,
+            Object::ExternalSecret(_) => external::KIND,
         }
     }
 
@@ -117,19 +123,51 @@ impl Rendered {
 /// [`resolve_credentials`](crate::resolve_credentials)); the same arguments always give the same
 /// objects.
 pub fn render_bus(plan: &Plan, credentials: &BusCredentials) -> Result<RenderedBus, Error> {
-    let objects = match (&plan.kind, credentials) {
-        (PlanKind::Stan(stan), BusCredentials::StanToken(token))
+    // The Secrets' names: upstream's, or those of the bus's annotations.
+    let names = crate::credentials::refs::resolve(plan)?;
+    let objects = match (&plan.kind, credentials, names) {
+        (PlanKind::Stan(stan), BusCredentials::StanToken(token), Some(refs))
             if stan.auth == StanAuth::Token =>
         {
-            stan::objects(plan, stan, Some(token))?
+            let secrets = stan::secrets(plan, stan, &refs, Some(token))?;
+            stan::objects(plan, stan, &refs, secrets)?
         }
-        (PlanKind::Stan(stan), BusCredentials::None) if stan.auth == StanAuth::None => {
-            stan::objects(plan, stan, None)?
+        (PlanKind::Stan(stan), BusCredentials::None, Some(refs)) if stan.auth == StanAuth::None => {
+            let secrets = stan::secrets(plan, stan, &refs, None)?;
+            stan::objects(plan, stan, &refs, secrets)?
         }
-        (PlanKind::JetStream(js), BusCredentials::JetStream(secrets)) => {
-            jetstream::objects(plan, js, secrets)?
+        (PlanKind::JetStream(js), BusCredentials::JetStream(secrets), Some(refs)) => {
+            jetstream::objects(plan, js, &refs, jetstream::secrets(plan, &refs, secrets))?
         }
-        (PlanKind::External(bus), BusCredentials::None) => vec![Object::EventBus((**bus).clone())],
+        // Reference mode: no Secret, nothing that holds or is made from a value of one.
+        (PlanKind::Stan(stan), BusCredentials::Reference(refs), _) => {
+            stan::objects(plan, stan, refs, Vec::new())?
+        }
+        (PlanKind::JetStream(js), BusCredentials::Reference(refs), _) => {
+            jetstream::objects(plan, js, refs, Vec::new())?
+        }
+        (PlanKind::Stan(stan), BusCredentials::External(ext), _) => {
+            let secrets = match stan.auth {
+                StanAuth::Token => external::stan(plan, ext)?
+                    .into_iter()
+                    .map(Object::ExternalSecret)
+                    .collect(),
+                // No credential to fetch: the controller's empty server Secret, as is (under
+                // the name the bus's annotation may give it).
+                StanAuth::None => stan::secrets(plan, stan, &ext.refs, None)?,
+            };
+            stan::objects(plan, stan, &ext.refs, secrets)?
+        }
+        (PlanKind::JetStream(js), BusCredentials::External(ext), _) => {
+            let secrets = external::jetstream(plan, ext)?
+                .into_iter()
+                .map(Object::ExternalSecret)
+                .collect();
+            jetstream::objects(plan, js, &ext.refs, secrets)?
+        }
+        (PlanKind::External(bus), BusCredentials::None, _) => {
+            vec![Object::EventBus((**bus).clone())]
+        }
         _ => {
             return Err(Error::new(
                 ErrorKind::Credentials,

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::common::{self, CONFIG_VOLUME};
 use super::{Object, companion};
-use crate::credentials::SecretString;
+use crate::credentials::{SecretRefs, SecretString};
 use crate::error::Error;
 use crate::names::{self, CLIENT_PORT, CLUSTER_PORT, MONITOR_PORT, StanNames};
 use crate::plan::{Plan, StanAuth, StanPlan};
@@ -22,23 +22,44 @@ const DATA_VOLUME: &str = "stan-data";
 const CONFIG_DIR: &str = "/etc/stan-config";
 const DATA_DIR: &str = "/data/stan";
 
-/// Every object of a NATS Streaming bus; `token` is the bus token when `auth` is `token`.
+/// Every object of a NATS Streaming bus: `secrets` are the Secret objects (or what builds
+/// them), placed after the ConfigMap; `refs` names the Secrets the pods and the companion read.
 pub(crate) fn objects(
     plan: &Plan,
     stan: &StanPlan,
-    token: Option<&SecretString>,
+    refs: &SecretRefs,
+    secrets: Vec<Object>,
 ) -> Result<Vec<Object>, Error> {
     let n = StanNames::new(&plan.name);
     let mut out = vec![
         Object::Service(service(plan, &n)),
         Object::ConfigMap(config_map(plan, stan, &n)?),
-        Object::Secret(server_secret(plan, &n, stan.auth, token)?),
     ];
+    out.extend(secrets);
+    out.push(Object::StatefulSet(stateful_set(plan, stan, &n, refs)));
+    super::push_optional(&mut out, plan, n.pdb(), || {
+        companion::stan(plan, stan.auth, refs)
+    });
+    Ok(out)
+}
+
+/// The Secrets of a NATS Streaming bus with their values: the server Secret (empty `auth` for
+/// `auth: none`), and with a token the client Secret.
+pub(crate) fn secrets(
+    plan: &Plan,
+    stan: &StanPlan,
+    refs: &SecretRefs,
+    token: Option<&SecretString>,
+) -> Result<Vec<Object>, Error> {
+    let mut out = vec![Object::Secret(server_secret(
+        plan,
+        refs.server.clone(),
+        stan.auth,
+        token,
+    )?)];
     if let Some(t) = token {
-        out.push(Object::Secret(client_secret(plan, &n, t)?));
+        out.push(Object::Secret(client_secret(plan, refs.client.clone(), t)?));
     }
-    out.push(Object::StatefulSet(stateful_set(plan, stan, &n)));
-    super::push_optional(&mut out, plan, n.pdb(), || companion::stan(plan, stan.auth));
     Ok(out)
 }
 
@@ -140,7 +161,7 @@ fn auth_secret(
 
 fn server_secret(
     plan: &Plan,
-    n: &StanNames,
+    name: String,
     auth: StanAuth,
     token: Option<&SecretString>,
 ) -> Result<Secret, Error> {
@@ -153,7 +174,7 @@ fn server_secret(
     };
     Ok(auth_secret(
         plan,
-        n.server_secret(),
+        name,
         "server-auth-secret",
         auth,
         names::SERVER_AUTH_KEY,
@@ -161,7 +182,7 @@ fn server_secret(
     ))
 }
 
-fn client_secret(plan: &Plan, n: &StanNames, token: &SecretString) -> Result<Secret, Error> {
+fn client_secret(plan: &Plan, name: String, token: &SecretString) -> Result<Secret, Error> {
     let value = templates::render(
         templates::STAN_CLIENT_AUTH,
         &TokenContext {
@@ -170,7 +191,7 @@ fn client_secret(plan: &Plan, n: &StanNames, token: &SecretString) -> Result<Sec
     )?;
     Ok(auth_secret(
         plan,
-        n.client_secret(),
+        name,
         "client-auth-secret",
         StanAuth::Token,
         names::CLIENT_AUTH_KEY,
@@ -178,7 +199,7 @@ fn client_secret(plan: &Plan, n: &StanNames, token: &SecretString) -> Result<Sec
     ))
 }
 
-fn stateful_set(plan: &Plan, stan: &StanPlan, n: &StanNames) -> StatefulSet {
+fn stateful_set(plan: &Plan, stan: &StanPlan, n: &StanNames, refs: &SecretRefs) -> StatefulSet {
     let data_volume = if stan.persistence.is_some() {
         n.volume()
     } else {
@@ -232,7 +253,7 @@ fn stateful_set(plan: &Plan, stan: &StanPlan, n: &StanNames) -> StatefulSet {
     let mut volumes = vec![common::config_volume(
         n.config_map(),
         (names::STAN_CONFIG_KEY, "stan.conf"),
-        n.server_secret(),
+        refs.server.clone(),
         &[(names::SERVER_AUTH_KEY, "auth.conf")],
     )];
     if stan.persistence.is_none() {

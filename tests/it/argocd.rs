@@ -285,6 +285,7 @@ fn sample_application_renders_its_folder() {
     // The token is the one derived from the sidecar's seed.
     let token = eventbus_gen::frontend::testing::derive_secret(
         &eventbus_gen::Seed::new(TEST_SEED).unwrap(),
+        eventbus_gen::Derivation::V1,
         "stan-token\0events\0default",
         64,
     );
@@ -1069,5 +1070,59 @@ fn file_names_are_compared_and_shown_safely() {
         !out.stderr.contains('\u{1b}') && out.stderr.contains("x\\n\\u{1b}[32mOK.yaml"),
         "{:?}",
         out.stderr
+    );
+}
+
+#[test]
+fn reference_mode_renders_no_secret_and_passes_sealed_secrets_through() {
+    let app = checkout("fixtures/credentials/argocd-app");
+    // No seed in the sidecar: reference mode reads and derives no value.
+    let mut env = parameter_env(&[json!({"name": "secrets", "string": "reference"})]);
+    env.push(("EVENTBUS_GEN_SEED".to_owned(), String::new()));
+    let out = run("generate", &app, &env);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.objects(),
+        [
+            "Service/eventbus-default-js-svc",
+            "ConfigMap/eventbus-default-js-config",
+            "StatefulSet/eventbus-default-js",
+            "PodDisruptionBudget/eventbus-default-pdb",
+            "EventBus/default",
+            "SealedSecret/eventbus-default-js-server",
+            "SealedSecret/eventbus-default-js-client-auth",
+        ]
+    );
+    assert!(!out.stdout.contains("kind: Secret\n"));
+    let docs = out.docs();
+    // The pods and the clients read the Secrets the sealed ones become.
+    let sts = &docs[2]["spec"]["template"]["spec"];
+    let projected = sts["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "config-volume")
+        .unwrap();
+    assert_eq!(
+        projected["projected"]["sources"][1]["secret"]["name"],
+        "eventbus-default-js-server"
+    );
+    assert_eq!(
+        docs[4]["spec"]["jetstreamExotic"]["accessSecret"],
+        json!({"key": "client-auth", "name": "eventbus-default-js-client-auth"})
+    );
+    assert_eq!(docs[0]["metadata"]["namespace"], "events");
+    // Every refresh gives the same bytes.
+    let again = run("generate", &app, &env);
+    assert_eq!(again.stdout, out.stdout);
+    // The Secrets alone are for the command line, never for an application.
+    let only = generate(&app, &[json!({"name": "secrets", "string": "only"})]);
+    assert_ne!(only.code, 0);
+    assert!(only.stdout.is_empty());
+    assert!(
+        only.stderr
+            .contains("secrets: only is refused under Argo CD"),
+        "{}",
+        only.stderr
     );
 }

@@ -755,3 +755,72 @@ fn kpt_fn_eval_takes_every_option_as_a_key_value_pair() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn kpt_fn_render_in_reference_mode_writes_no_secret_and_needs_no_seed() {
+    let dir = package("reference");
+    let options = dir.join("render-options.yaml");
+    let text = std::fs::read_to_string(&options).unwrap();
+    std::fs::write(&options, format!("{text}  secrets: reference\n")).unwrap();
+    // No seed anywhere: kpt() removes EVENTBUS_GEN_SEED.
+    let out = kpt()
+        .args(["fn", "render", "--allow-exec"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let text = check(&out);
+    assert!(text.contains("[PASS] \"eventbus-gen\""), "{text}");
+    assert_eq!(
+        rendered_kinds(&dir),
+        [
+            "Service",
+            "ConfigMap",
+            "StatefulSet",
+            "PodDisruptionBudget",
+            "EventBus"
+        ]
+    );
+    let rendered =
+        std::fs::read_to_string(dir.join("rendered/argo-events/eventbus-default.yaml")).unwrap();
+    assert!(rendered.contains("name: eventbus-default-server"));
+    assert!(rendered.contains("name: eventbus-default-client"));
+    for (_, bytes) in snapshot(&dir) {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains("kind: Secret"), "a Secret in the package");
+    }
+    let first = snapshot(&dir);
+    let out = kpt()
+        .args(["fn", "render", "--allow-exec"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    check(&out);
+    assert_eq!(snapshot(&dir), first, "a second render changes nothing");
+    let _ = std::fs::remove_dir_all(&dir);
+    // The same from `kpt fn eval ... -- secrets=reference`, on a fresh package.
+    let dir = package("reference-eval");
+    let out = kpt()
+        .args(["fn", "eval"])
+        .arg(&dir)
+        .args(["--exec", "eventbus-gen", "--", "secrets=reference"])
+        .output()
+        .unwrap();
+    check(&out);
+    assert!(!rendered_kinds(&dir).contains(&"Secret".to_owned()));
+    // `secrets=only` would leave the package with the Secrets alone: refused, nothing changes.
+    let before = snapshot(&dir);
+    let out = kpt()
+        .args(["fn", "eval"])
+        .arg(&dir)
+        .args(["--exec", "eventbus-gen", "--", "secrets=only"])
+        .env("EVENTBUS_GEN_SEED", TEST_SEED)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("secrets: only is for making the Secrets once")
+    );
+    assert_eq!(snapshot(&dir), before);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -4,6 +4,7 @@
 mod adopt;
 mod argocd;
 mod cli;
+mod credentials;
 mod exports;
 mod frontends;
 mod golden;

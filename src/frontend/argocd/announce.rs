@@ -139,6 +139,27 @@ fn describe(name: &str) -> Option<(&'static str, &'static str)> {
             "none (as the controller) or restricted: every pod meets the Pod Security Standard \
              \"restricted\" and runs as user and group 1000.",
         ),
+        "secrets" => (
+            "Secrets",
+            "generate (render the Secrets with their values), reference (no Secret: point at \
+             Secrets kept in the cluster, no seed needed), external-secrets (ExternalSecret \
+             objects reading secretStore) or only (the Secrets alone).",
+        ),
+        "secretStore" => (
+            "Secret store",
+            "The external-secrets store of the external-secrets mode: ClusterSecretStore/NAME or \
+             SecretStore/NAME.",
+        ),
+        "remoteKeyPrefix" => (
+            "Remote key prefix",
+            "First part of the remote keys of the external-secrets mode: a bus's values are read \
+             from PREFIX/NAMESPACE/BUS. Default: eventbus.",
+        ),
+        "derivation" => (
+            "Seed derivation",
+            "Version of the derivation of credentials from the seed; v1 (the only one so far) \
+             gives the same values forever.",
+        ),
         "commonLabels" => ("Common labels", "Labels added to every rendered object."),
         "commonAnnotations" => (
             "Common annotations",

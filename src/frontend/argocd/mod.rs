@@ -206,6 +206,15 @@ pub fn settings(dir: &Path, env: &Env) -> Result<Settings, Failure> {
                 .to_owned(),
         ]));
     }
+    if options.secrets == crate::SecretsMode::Only {
+        return Err(Failure::setup(vec![
+            "secrets: only is refused under Argo CD: the application would deploy the bus's \
+             Secrets alone, their values passing through Argo CD, and prune the rest of the bus. \
+             Make the Secrets once from the command line (or seal them) and set secrets to \
+             reference"
+                .to_owned(),
+        ]));
+    }
     if !source.files.is_empty() && source.recurse {
         return Err(Failure::setup(vec![
             "set either files or recurse, not both".to_owned(),

@@ -20,6 +20,7 @@ pub(super) fn key_of(object: &Object) -> Option<ObjectKey> {
         Object::StatefulSet(_) => "apps/v1",
         Object::PodDisruptionBudget(_) => "policy/v1",
         Object::EventBus(bus) => bus.api_version.as_deref().unwrap_or(""),
+        Object::ExternalSecret(es) => es.api_version.as_str(),
     };
     let meta = object.metadata();
     Some(ObjectKey {

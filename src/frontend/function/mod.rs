@@ -297,6 +297,19 @@ fn process<'a>(
     let generator = fc.is_some_and(|c| document_kind(c) == DocumentKind::EventBus);
     let kpt = run_by_kpt(list);
     let (mut options, source) = config::read(fc, generator)?;
+    if options.secrets == crate::SecretsMode::Only {
+        // The package would keep the Secrets alone, their values in plaintext, and lose the
+        // rest of the bus.
+        return Err(vec![source.result(
+            ResultItem::error(
+                "secrets: only is for making the Secrets once from the command line (to create \
+                 or seal them); a package would hold their values and lose the bus's other \
+                 objects. Use secrets: reference here"
+                    .to_owned(),
+            ),
+            "secrets",
+        )]);
+    }
     options.seed = read_seed(&options, env)
         .map_err(|m| vec![source.result(ResultItem::error(m), "seedFile")])?;
     // Secret items are read as the command line reads Secret documents: one that does not
