@@ -4,6 +4,7 @@
 mod adopt;
 mod argocd;
 mod cli;
+mod docs;
 mod exports;
 mod frontends;
 mod golden;
