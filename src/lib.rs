@@ -112,3 +112,8 @@ pub fn options_schema() -> serde_json::Value {
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+/// The Rust examples of `docs/library.md`, compiled and run as doctests like the README's.
+#[doc = include_str!("../docs/library.md")]
+#[cfg(doctest)]
+pub struct LibraryDoctests;

@@ -90,7 +90,7 @@ pub struct ObjectReport {
     pub verdict: Verdict,
     /// The field paths that differ (for a refusal: the immutable ones).
     pub paths: Vec<String>,
-    /// Fields only the live object sets, which an apply leaves as they are (see the README:
+    /// Fields only the live object sets, which an apply leaves as they are (see docs/adopt.md:
     /// remove them by hand if Git is to be the whole truth).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub kept: Vec<String>,

@@ -338,7 +338,7 @@ fn printed_commands_quote_names_from_the_export() {
     );
 }
 
-/// The README's Argo CD order: a sync wave in the spec's own annotations lands on the companion
+/// The Argo CD order of docs/adopt.md: a sync wave in the spec's own annotations lands on the companion
 /// EventBus only, so it syncs before the objects.
 #[test]
 fn a_sync_wave_on_the_spec_stays_on_the_companion() {

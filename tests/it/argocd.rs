@@ -814,10 +814,19 @@ fn plugin_yaml_has_what_argo_cd_reads() {
     let spec = &plugin["spec"];
     let unknown: Vec<_> = keys(spec).difference(&SPEC_KEYS.into()).copied().collect();
     assert!(unknown.is_empty(), "Argo CD ignores {unknown:?}");
+    // With a version, Argo CD would name the plugin eventbus-gen-<version>; the docs name it
+    // eventbus-gen in every Application they show.
     assert!(
         spec.get("version").is_none(),
-        "the README names the plugin eventbus-gen"
+        "README.md and docs/argocd.md name the plugin eventbus-gen"
     );
+    for doc in ["README.md", "docs/argocd.md"] {
+        let text = std::fs::read_to_string(crate::support::root().join(doc)).unwrap();
+        assert!(
+            text.contains("plugin:\n      name: eventbus-gen\n"),
+            "{doc} shows an Application naming the plugin eventbus-gen"
+        );
+    }
 
     assert_eq!(keys(&spec["generate"]), BTreeSet::from(["command"]));
     assert_command(&spec["generate"]["command"], "generate.command");

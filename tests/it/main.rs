@@ -5,6 +5,7 @@ mod adopt;
 mod argocd;
 mod cli;
 mod credentials;
+mod docs;
 mod exports;
 mod frontends;
 mod golden;
