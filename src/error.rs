@@ -168,10 +168,30 @@ pub(crate) fn one_line(text: &str) -> String {
     printable(text.replace(['\n', '\t'], " "), MAX_MESSAGE_CHARS)
 }
 
+/// Whether `c` would act on a terminal or log view instead of showing as itself: control
+/// characters, and the invisible format characters (bidirectional overrides and isolates,
+/// zero-width characters, the byte order mark, the soft hyphen) and line and paragraph
+/// separators, which can reorder, hide or break a line. Such characters are escaped.
+fn hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{ad}'
+                | '\u{61c}'
+                | '\u{180e}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{206f}'
+                | '\u{feff}'
+                | '\u{fff9}'..='\u{fffb}'
+        )
+}
+
 /// `text` with control characters escaped and cut after `max` characters.
 fn printable(text: String, max: usize) -> String {
     let over = text.chars().nth(max).is_some();
-    if !over && !text.chars().any(char::is_control) {
+    if !over && !text.chars().any(hidden) {
         return text;
     }
     let mut out = String::new();
@@ -179,6 +199,7 @@ fn printable(text: String, max: usize) -> String {
         match c {
             '\n' | '\t' => out.push(c),
             c if c.is_control() => out.extend(c.escape_debug()),
+            c if hidden(c) => out.extend(c.escape_unicode()),
             c => out.push(c),
         }
     }
@@ -338,5 +359,22 @@ impl fmt::Display for Warning {
         } else {
             write!(f, "{}: {}", self.path, self.message)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_show_invisible_and_reordering_characters_escaped() {
+        let key = "re\u{202e}plicas\u{2066}\u{200f}\u{61c}\u{feff}\u{ad}\u{2028}\u{2029}x\u{1b}[2J";
+        let line = one_line(key);
+        assert_eq!(
+            line,
+            "re\\u{202e}plicas\\u{2066}\\u{200f}\\u{61c}\\u{feff}\\u{ad}\\u{2028}\\u{2029}x\\u{1b}[2J"
+        );
+        assert_eq!(one_line("plain text, ünïcode"), "plain text, ünïcode");
+        assert!(quote("a\u{202e}b").contains("\\u{202e}"));
     }
 }

@@ -256,8 +256,14 @@ fn closest(key: &str, known: &[&'static str]) -> Option<&'static str> {
         .map(|(_, k)| k)
 }
 
-/// The edit distance of two short strings (for "did you mean" hints).
+/// The edit distance of two short strings (for "did you mean" hints). Strings whose lengths
+/// differ by more than 8 get that difference (a lower bound, and far past any hint's limit)
+/// without the quadratic work, so a key of a megabyte costs a count, not seconds.
 pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
+    let gap = a.chars().count().abs_diff(b.chars().count());
+    if gap > 8 {
+        return gap;
+    }
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
@@ -275,6 +281,16 @@ pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn edit_distance_is_exact_when_close_and_cheap_when_far() {
+        assert_eq!(levenshtein("replica", "replicas"), 1);
+        assert_eq!(levenshtein("kitten", "sitting"), 3);
+        assert_eq!(levenshtein("", "abc"), 3);
+        let long = "k".repeat(1 << 20);
+        assert_eq!(levenshtein(&long, "replicas"), (1 << 20) - 8);
+        assert_eq!(closest(&long, &["replicas", "auth"]), None);
+    }
 
     #[test]
     fn probes_field_names() {

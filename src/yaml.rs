@@ -30,30 +30,36 @@ pub const MAX_SCALAR_BYTES: usize = 1 << 20;
 pub const MAX_DEPTH: usize = 100;
 
 /// How much aliases may copy in a text of `len` bytes, counting one per node plus one per byte
-/// of each scalar copied: 10,000 plus one per byte of text. Files that share blocks through
-/// anchors stay far below it; an alias bomb (each anchor repeating the one before several times)
-/// reaches it after a few thousand copies, not billions, and what the aliases add to memory is
-/// never more than the text itself.
+/// of each scalar copied: 10,000 plus one per byte of text, at most [`MAX_ALIAS_COPIES`]. Files
+/// that share blocks through anchors stay far below it; an alias bomb (each anchor repeating the
+/// one before several times) reaches it after a few thousand copies, not billions. The cap keeps
+/// a large text (padded with comments, say) from buying copies that cost far more memory than
+/// its bytes.
 pub fn alias_budget(len: usize) -> usize {
-    10_000 + len
+    (10_000 + len).min(MAX_ALIAS_COPIES)
 }
+
+/// The most aliases may copy in any input, in nodes plus bytes of scalars (see
+/// [`alias_budget`]).
+pub const MAX_ALIAS_COPIES: usize = 250_000;
 
 /// The most documents one input may hold (`kind: List` items count as documents): memory grows
 /// with every document, so an input cannot grow it without bound.
 pub const MAX_DOCUMENTS: usize = 10_000;
 
 /// The most nodes (scalars, sequences, mappings) one input may hold, aliases not counted (the
-/// alias budget bounds those): memory grows with every node, whatever the input's size.
-pub const MAX_NODES: usize = 1_000_000;
+/// alias budget bounds those): memory grows with every node (a few hundred bytes each, with its
+/// position), whatever the input's size. 10,000 ordinary buses hold about 150,000.
+pub const MAX_NODES: usize = 250_000;
 
 /// The longest field path kept whole; a longer one (long keys nested deep) is cut, so that
 /// building and storing paths stays linear in the input.
 pub const MAX_PATH_BYTES: usize = 1024;
 
 /// How many bytes of field paths one input may record for positions: 16 per byte of input plus
-/// 1 MiB, at most 64 MiB. Past that, fields are located by their closest recorded parent.
+/// 1 MiB, at most 16 MiB. Past that, fields are located by their closest recorded parent.
 pub fn location_budget(len: usize) -> usize {
-    len.saturating_mul(16).saturating_add(1 << 20).min(64 << 20)
+    len.saturating_mul(16).saturating_add(1 << 20).min(16 << 20)
 }
 
 /// The path of `segment` under `path` (`.key` or `[i]` already in `segment`), cut after
@@ -284,7 +290,8 @@ impl<'a> Loader<'a> {
                 span,
                 &format!(
                     "excessive aliasing: the anchors and aliases of this input copy more than {} \
-                     nodes and characters (10000 plus one per byte of input)",
+                     nodes and characters (10000 plus one per byte of input, at most \
+                     {MAX_ALIAS_COPIES})",
                     self.total_budget
                 ),
             ));
@@ -331,6 +338,11 @@ impl<'a> Loader<'a> {
         let (node, anchor) = match event {
             Event::Scalar(text, style, anchor, tag) => {
                 check_scalar(&text, &span)?;
+                check_tag(
+                    tag.as_deref(),
+                    &["str", "null", "bool", "int", "float"],
+                    &span,
+                )?;
                 let tag = tag
                     .as_ref()
                     .and_then(|t| t.core_suffix().map(str::to_owned));
@@ -362,8 +374,9 @@ impl<'a> Loader<'a> {
                 self.spend(anchored.nodes, &span)?;
                 return Ok(anchored);
             }
-            Event::SequenceStart(_, anchor, _) => {
+            Event::SequenceStart(_, anchor, tag) => {
                 check_depth(depth, &span)?;
+                check_tag(tag.as_deref(), &["seq"], &span)?;
                 let mut items = Vec::new();
                 let (mut nodes, mut height) = (1, 1);
                 loop {
@@ -387,8 +400,9 @@ impl<'a> Loader<'a> {
                     anchor,
                 )
             }
-            Event::MappingStart(_, anchor, _) => {
+            Event::MappingStart(_, anchor, tag) => {
                 check_depth(depth, &span)?;
+                check_tag(tag.as_deref(), &["map"], &span)?;
                 (self.mapping(path, depth)?, anchor)
             }
             _ => return Err(syntax(&span, "unexpected YAML event")),
@@ -526,6 +540,35 @@ fn scan_error(e: &ScanError) -> Error {
         line: m.line(),
         column: m.col() + 1,
     }))
+}
+
+/// Refuses a tag outside `allowed` (core schema types) other than `!` (a plain string): kubectl
+/// reads `!!binary` as the decoded bytes, and drops or refuses other tags, so no reading of
+/// them here would mean what it means there; silently ignoring one would change the value.
+fn check_tag(
+    tag: Option<&serde_saphyr::granit_parser::Tag>,
+    allowed: &[&str],
+    span: &Span,
+) -> Result<(), Error> {
+    let Some(tag) = tag else { return Ok(()) };
+    if tag.core_suffix().is_some_and(|s| allowed.contains(&s))
+        || (tag.handle() == "!" && tag.suffix().is_empty())
+    {
+        return Ok(());
+    }
+    let written = format!("{}{}", tag.original_handle(), tag.suffix());
+    Err(syntax(
+        span,
+        &format!(
+            "the tag {} is not supported here; remove it (allowed: {})",
+            crate::error::quote(&written),
+            allowed
+                .iter()
+                .map(|a| format!("!!{a}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    ))
 }
 
 /// Resolves a scalar the way kubectl's YAML reader does.

@@ -153,8 +153,19 @@ fn roll_back(temps: &[PathBuf], made: &[PathBuf]) {
 
 fn stage(text: &str, temp: &Path) -> io::Result<()> {
     match std::fs::symlink_metadata(temp) {
-        // A leftover of an interrupted run: a regular file under our temporary name.
-        Ok(m) if m.is_file() => std::fs::remove_file(temp)?,
+        // A leftover of an interrupted run: a regular file under our temporary name that starts
+        // with our header. Anything else there is the user's and stays.
+        Ok(m) if m.is_file() => {
+            let ours = read_regular(temp, HEADER.len() as u64 + 1)?
+                .is_some_and(|b| owns_text(&String::from_utf8_lossy(&b)));
+            if !ours {
+                return Err(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    "a file that eventbus-gen did not write is in the way (it is left as it is)",
+                ));
+            }
+            std::fs::remove_file(temp)?;
+        }
         Ok(_) => {
             return Err(io::Error::new(
                 io::ErrorKind::AlreadyExists,
@@ -183,13 +194,56 @@ pub(super) fn write(
     files: &BTreeMap<PathBuf, String>,
     quiet: bool,
 ) -> Result<(), Failure> {
-    // 1. Plan and check everything; nothing is changed yet.
+    // 0. One run at a time: a second `render -o` of the same folder waits for the first, so
+    //    two runs never mix their files.
     match std::fs::metadata(dir) {
         Ok(m) if !m.is_dir() => {
             return Err(usage(format!("{} is not a folder", dir.display())));
         }
         _ => {}
     }
+    let made_dir = if std::fs::metadata(dir).is_err() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| usage(format!("cannot create {}: {e}", dir.display())))?;
+        true
+    } else {
+        false
+    };
+    let _lock = lock_folder(dir, false)?;
+    let result = write_locked(dir, files, quiet, made_dir);
+    if result.is_err() && made_dir {
+        // Only a folder this run made, and only when it is still empty.
+        let _ = std::fs::remove_dir(dir);
+    }
+    result
+}
+
+/// Holds a lock on the folder `dir` itself (no file is left behind), exclusive for writing,
+/// shared for checking; it is released when the run ends, however it ends.
+fn lock_folder(dir: &Path, shared: bool) -> Result<Option<std::fs::File>, Failure> {
+    let Ok(handle) = std::fs::File::open(dir) else {
+        return Ok(None);
+    };
+    let locked = if shared {
+        handle.lock_shared()
+    } else {
+        handle.lock()
+    };
+    match locked {
+        Ok(()) => Ok(Some(handle)),
+        // A file system without locks: carry on as before, unlocked.
+        Err(e) if e.kind() == io::ErrorKind::Unsupported => Ok(None),
+        Err(e) => Err(usage(format!("cannot lock {}: {e}", dir.display()))),
+    }
+}
+
+fn write_locked(
+    dir: &Path,
+    files: &BTreeMap<PathBuf, String>,
+    quiet: bool,
+    made_dir: bool,
+) -> Result<(), Failure> {
+    // 1. Plan and check everything; nothing is changed yet.
     let mut folders = BTreeMap::new();
     let mut planned = Vec::new();
     for (path, yaml) in files {
@@ -230,9 +284,7 @@ pub(super) fn write(
 
     // 2. Stage every new text in a temporary file next to its target.
     let mut made = Vec::new();
-    if std::fs::metadata(dir).is_err() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| usage(format!("cannot create {}: {e}", dir.display())))?;
+    if made_dir {
         made.push(dir.to_path_buf());
     }
     let mut temps = Vec::new();
@@ -370,6 +422,8 @@ pub(super) fn check(
         }
         _ => {}
     }
+    // Waits for a `render -o` writing the folder, so the check never sees it half written.
+    let _lock = lock_folder(dir, true)?;
     let mut found: Vec<(Difference, &Path)> = Vec::new();
     for (path, yaml) in files {
         let rel = path.strip_prefix(dir).expect("object paths are under DIR");

@@ -41,9 +41,34 @@ pub fn read_text(reader: impl Read) -> Result<String, ReadError> {
     decode(bytes).map_err(ReadError::Input)
 }
 
-/// Reads the file at `path` as [`read_text`] does.
+/// Reads the file at `path` as [`read_text`] does. A FIFO or pipe the user names (`<(...)`) is
+/// read while a writer holds it open; one that no writer holds reads as empty instead of
+/// blocking the run forever (the file is opened without blocking, and reads wait for data).
 pub fn read_file(path: &Path) -> Result<String, ReadError> {
-    read_text(std::fs::File::open(path).map_err(ReadError::Io)?)
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let file = options.open(path).map_err(ReadError::Io)?;
+    read_text(Waiting(file))
+}
+
+/// A reader opened without blocking that waits for data: a read that would block is tried again
+/// shortly. (Regular files never block; a pipe with a live writer delivers in time; a FIFO
+/// without one reads as its end.)
+struct Waiting(std::fs::File);
+
+impl Read for Waiting {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            match self.0.read(buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                other => return other,
+            }
+        }
+    }
 }
 
 /// Reads the regular file `path` as [`read_text`] does, without following a symbolic link at

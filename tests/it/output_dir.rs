@@ -414,3 +414,79 @@ fn check_exits_2_on_errors_so_that_1_always_means_stale() {
     assert_eq!(no_dir.code, 2);
     assert!(no_dir.stderr.contains("--output-dir"), "{}", no_dir.stderr);
 }
+
+/// A file of the user's at the name of a temporary file is neither removed nor overwritten;
+/// a leftover of an interrupted run (it starts with the header) is.
+#[test]
+fn a_file_at_a_temporary_name_is_removed_only_when_ours() {
+    let tmp = TempDir::new("out-temp");
+    let dir = tmp.path().join("out");
+    let bus = dir.join("argo-events/default");
+    fs::create_dir_all(&bus).unwrap();
+    let temp = bus.join(".secret-eventbus-default-client.yaml.eventbus-gen-tmp");
+    fs::write(&temp, "my precious notes\n").unwrap();
+    let before = tree_state(&dir);
+    let out = render_to(&dir, &[], "examples/native.yaml");
+    assert_refused(&out, "did not write is in the way");
+    assert_eq!(tree_state(&dir), before, "the folder changed");
+    // A leftover of our own goes.
+    fs::write(&temp, format!("{}\nkind: Secret\n", eventbus_gen_header())).unwrap();
+    let out = render_to(&dir, &[], "examples/native.yaml");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!temp.exists());
+}
+
+/// The first line of every file `render -o` writes.
+fn eventbus_gen_header() -> String {
+    let tmp = TempDir::new("out-header");
+    let out = render_to(tmp.path(), &[], "examples/native.yaml");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let file = tmp
+        .path()
+        .join("argo-events/default/service-eventbus-default-stan-svc.yaml");
+    fs::read_to_string(file)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// Runs of `render -o` on one folder at the same time take turns: each ends with the folder
+/// holding exactly one run's render, never a mix.
+#[test]
+fn concurrent_renders_of_one_folder_never_mix() {
+    let tmp = TempDir::new("out-race");
+    let dir = tmp.path().join("out");
+    let dir_s = dir.to_str().unwrap().to_owned();
+    for _ in 0..3 {
+        let runs: Vec<_> = (0..8)
+            .map(|i| {
+                let dir_s = dir_s.clone();
+                std::thread::spawn(move || {
+                    let label = if i % 2 == 0 { "run=even" } else { "run=odd" };
+                    let mut args = vec!["render", "-q", "-o", &dir_s, "--label", label];
+                    if i % 2 == 1 {
+                        args.push("--no-pdb");
+                    }
+                    args.push("examples/native.yaml");
+                    run_seeded(&args)
+                })
+            })
+            .collect();
+        for r in runs {
+            let out = r.join().unwrap();
+            assert_eq!(out.code, 0, "{}", out.stderr);
+        }
+        let mut files = tree_state(&dir);
+        files.retain(|k, _| k.ends_with(".yaml"));
+        let even = files.values().filter(|t| t.contains("run: even")).count();
+        let odd = files.values().filter(|t| t.contains("run: odd")).count();
+        let pdb = files.keys().any(|k| k.contains("poddisruptionbudget"));
+        assert!(
+            (even == files.len() && pdb) || (odd == files.len() && !pdb),
+            "mixed: {even} even, {odd} odd, pdb {pdb}, files {:?}",
+            files.keys().collect::<Vec<_>>()
+        );
+    }
+}
