@@ -157,6 +157,17 @@ pub(crate) fn read_documents(
             },
             DocumentKind::Secret => match read_secret(&doc.value) {
                 Ok(s) => {
+                    for path in secret_unknown_fields(&doc.value) {
+                        parsed.warnings.push(Warning {
+                            message: format!(
+                                "Secret {}: unknown field of a v1 Secret; it is not read",
+                                s.metadata.name.as_deref().unwrap_or_default()
+                            ),
+                            location: doc.locate(&path),
+                            document: Some(doc.index),
+                            path,
+                        });
+                    }
                     parsed.secrets.push(s);
                     parsed.secret_origins.push(SecretOrigin {
                         document: doc.index,
@@ -228,6 +239,15 @@ pub(crate) fn read_secret(value: &Value) -> Result<Secret, SecretError> {
         _ => format!("{secret} does not parse as a v1 Secret: {path} has the wrong type"),
     };
     Err(SecretError { path, message })
+}
+
+/// The fields of a Secret document that a v1 Secret does not have (serde would skip them).
+fn secret_unknown_fields(value: &Value) -> Vec<String> {
+    let mut unknown = Vec::new();
+    let mut record = |p: serde_ignored::Path<'_>| unknown.push(ignored_path(&p));
+    let de = serde_ignored::Deserializer::new(value, &mut record);
+    let _ = <Secret as serde::Deserialize>::deserialize(de);
+    unknown
 }
 
 /// Parses one `EventBus` document. On failure, every problem of its form comes back: unknown

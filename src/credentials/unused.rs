@@ -249,11 +249,142 @@ fn find(plans: &[Plan], parsed: &Parsed, options: &RenderOptions) -> Vec<Unused>
 
 /// The warnings about the Secrets that no bus uses, or with [`RenderOptions::strict_input`]
 /// the errors.
+/// The keys a plan reads from its server and its client Secret.
+fn keys_read(plan: &Plan) -> (Vec<&'static str>, Vec<&'static str>) {
+    use crate::names::{
+        CLIENT_AUTH_KEY, JETSTREAM_ENCRYPTION_KEY, JETSTREAM_SERVER_FILES, SERVER_AUTH_KEY,
+    };
+    match &plan.kind {
+        PlanKind::JetStream(_) => {
+            let mut server: Vec<&str> = JETSTREAM_SERVER_FILES.iter().map(|(k, _)| *k).collect();
+            server.push(JETSTREAM_ENCRYPTION_KEY);
+            (server, vec![CLIENT_AUTH_KEY])
+        }
+        _ => (vec![SERVER_AUTH_KEY], vec![CLIENT_AUTH_KEY]),
+    }
+}
+
+/// Labels and annotations the controller puts on its Secrets (and the API server's): the
+/// rendered Secret carries its own, so these are not input that goes missing.
+const OWN_METADATA: &[&str] = &[
+    LABEL_CONTROLLER,
+    crate::names::LABEL_EVENTBUS_NAME,
+    crate::names::LABEL_OWNER_NAME,
+    "server-auth-secret",
+    "client-auth-secret",
+    STRATEGY_ANNOTATION,
+    "resource-spec-hash",
+    "kubectl.kubernetes.io/last-applied-configuration",
+];
+
+/// For each Secret a bus keeps its credentials from: what of it the render does not carry
+/// into the output (keys the bus does not read, its type, `immutable`, labels and annotations
+/// of its own) and keys given in both `data` and `stringData` with different values (the
+/// `stringData` one is used, as the API server stores it). A warning each, so that nothing
+/// read is dropped without a word.
+fn partly_used(plans: &[Plan], parsed: &Parsed, options: &RenderOptions) -> Vec<Warning> {
+    if !options.secrets.needs_values() {
+        return Vec::new();
+    }
+    let default_ns = options.namespace.as_deref();
+    let input: Vec<&Secret> = parsed.secrets.iter().collect();
+    let mut seen: Vec<*const Secret> = Vec::new();
+    let mut out = Vec::new();
+    for plan in plans {
+        if matches!(&plan.kind, PlanKind::Stan(stan) if stan.auth != StanAuth::Token)
+            || matches!(&plan.kind, PlanKind::External(_))
+        {
+            continue;
+        }
+        let (server_keys, client_keys) = keys_read(plan);
+        for (name, keys) in reads(plan).iter().zip([server_keys, client_keys]) {
+            let Some(secret) = find_secret(&input, default_ns, &plan.namespace, name) else {
+                continue;
+            };
+            if seen.contains(&(secret as *const Secret)) {
+                continue;
+            }
+            seen.push(secret as *const Secret);
+            let mut dropped: Vec<String> = Vec::new();
+            let mut both: Vec<String> = Vec::new();
+            if let Some(data) = &secret.data {
+                for (k, v) in data {
+                    if !keys.contains(&k.as_str()) {
+                        dropped.push(format!("data.{k}"));
+                    } else if let Some(s) = secret.string_data.as_ref().and_then(|d| d.get(k))
+                        && s.as_bytes() != v.0.as_slice()
+                    {
+                        both.push(k.clone());
+                    }
+                }
+            }
+            if let Some(data) = &secret.string_data {
+                dropped.extend(
+                    data.keys()
+                        .filter(|k| !keys.contains(&k.as_str()))
+                        .map(|k| format!("stringData.{k}")),
+                );
+            }
+            if secret.type_.as_deref().is_some_and(|t| t != "Opaque") {
+                dropped.push("type".to_owned());
+            }
+            if secret.immutable.is_some() {
+                dropped.push("immutable".to_owned());
+            }
+            for (field, map) in [
+                ("labels", &secret.metadata.labels),
+                ("annotations", &secret.metadata.annotations),
+            ] {
+                dropped.extend(
+                    map.iter()
+                        .flatten()
+                        .filter(|(k, _)| !OWN_METADATA.contains(&k.as_str()))
+                        .map(|(k, _)| format!("metadata.{field}.{k}")),
+                );
+            }
+            let index = parsed.secrets.iter().position(|s| std::ptr::eq(s, secret));
+            let origin = index.and_then(|i| parsed.secret_origins.get(i));
+            let mut say = |message: String| {
+                out.push(Warning {
+                    path: String::new(),
+                    message,
+                    location: origin.and_then(|o| o.location),
+                    document: origin.map(|o| o.document),
+                });
+            };
+            if !dropped.is_empty() {
+                say(format!(
+                    "Secret {}: bus {}/{} reads only {} from it; not carried into the output: {}",
+                    shown(secret),
+                    plan.namespace,
+                    plan.name,
+                    keys.join(", "),
+                    dropped
+                        .iter()
+                        .map(|d| crate::error::cut(d).into_owned())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            if !both.is_empty() {
+                say(format!(
+                    "Secret {}: {} in both data and stringData with different values; the \
+                     stringData value is used, as the API server stores it",
+                    shown(secret),
+                    both.join(", ")
+                ));
+            }
+        }
+    }
+    out
+}
+
 pub(crate) fn check(
     plans: &[Plan],
     parsed: &Parsed,
     options: &RenderOptions,
 ) -> Result<Vec<Warning>, Vec<Error>> {
+    let partly = partly_used(plans, parsed, options);
     let unused = find(plans, parsed, options);
     if options.strict_input && !unused.is_empty() {
         return Err(unused
@@ -280,6 +411,7 @@ pub(crate) fn check(
             location: u.location,
             document: u.document,
         })
+        .chain(partly)
         .collect())
 }
 
@@ -292,10 +424,43 @@ mod tests {
         let annotations = strategy.map_or(String::new(), |s| {
             format!(", annotations: {{strategy: {s}}}")
         });
+        let data = if name.ends_with("-client") {
+            "client-auth: \"token: tok\""
+        } else {
+            "auth: \"authorization_token: tok\""
+        };
         format!(
             "---\napiVersion: v1\nkind: Secret\nmetadata: {{name: {name}, namespace: {ns}{annotations}}}\n\
-             stringData: {{auth: \"authorization_token: tok\", client-auth: \"token: tok\"}}\n"
+             stringData: {{{data}}}\n"
         )
+    }
+
+    #[test]
+    fn what_a_kept_secret_holds_beyond_its_credentials_is_named() {
+        let options = RenderOptions::default();
+        let server = "---\napiVersion: v1\nkind: Secret\nmetadata: {name: eventbus-default-server, \
+             namespace: ev, labels: {team: mine, controller: eventbus-controller}}\ntype: example/x\n\
+             immutable: true\nstringData: {auth: \"authorization {\\n  token: \\\"0123456789abcdefghij\\\"\\n}\", extra: x}\n\
+             data: {auth: b3RoZXI=, another: aGVsbG8=}\n";
+        let client = "---\napiVersion: v1\nkind: Secret\nmetadata: {name: eventbus-default-client, \
+             namespace: ev}\nstringData: {client-auth: \"token: \\\"0123456789abcdefghij\\\"\"}\n";
+        let text = [
+            bus("ev", "default", "token"),
+            server.to_owned(),
+            client.to_owned(),
+        ]
+        .concat();
+        let found = messages(&text, &options, false);
+        assert_eq!(
+            found,
+            [
+                "Secret ev/eventbus-default-server: bus ev/default reads only auth from it; not \
+                 carried into the output: data.another, stringData.extra, type, immutable, \
+                 metadata.labels.team",
+                "Secret ev/eventbus-default-server: auth in both data and stringData with \
+                 different values; the stringData value is used, as the API server stores it",
+            ]
+        );
     }
 
     fn bus(ns: &str, name: &str, auth: &str) -> String {

@@ -94,7 +94,15 @@ pub(super) fn plan(
             yaml
         }
         Err(m) => {
-            c.invalid(&format!("{P}.streamConfig"), m);
+            // A default stream config that does not read is reported once, as an option error.
+            let base_unreadable = options
+                .jetstream_defaults
+                .stream_config
+                .as_deref()
+                .is_some_and(|b| crate::stream_config::read(b).is_err());
+            if !base_unreadable {
+                c.invalid(&format!("{P}.streamConfig"), m);
+            }
             String::new()
         }
     };

@@ -1135,3 +1135,51 @@ fn reference_mode_renders_no_secret_and_passes_sealed_secrets_through() {
         only.stderr
     );
 }
+
+/// A parameter given twice (twice in the Application's parameters, or twice among its
+/// `plugin.env` entries under two spellings) is an error: which one won would depend on an
+/// order the user does not see. A parameter still overrides a `plugin.env` entry.
+#[test]
+fn a_parameter_given_twice_is_an_error() {
+    let app = checkout("fixtures/argocd/existing-secrets");
+    let out = generate(
+        &app,
+        &[
+            json!({"name": "podDisruptionBudget", "string": "false"}),
+            json!({"name": "podDisruptionBudget", "string": "true"}),
+        ],
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stdout.is_empty());
+    assert!(
+        out.stderr.contains("sets podDisruptionBudget again"),
+        "{}",
+        out.stderr
+    );
+
+    let mut env = parameter_env(&[]);
+    env.push((
+        "ARGOCD_ENV_POD_DISRUPTION_BUDGET".to_owned(),
+        "false".to_owned(),
+    ));
+    env.push((
+        "ARGOCD_ENV_PODDISRUPTIONBUDGET".to_owned(),
+        "true".to_owned(),
+    ));
+    let out = run("generate", &app, &env);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("sets podDisruptionBudget again"),
+        "{}",
+        out.stderr
+    );
+
+    let mut env = parameter_env(&[json!({"name": "podDisruptionBudget", "string": "true"})]);
+    env.push((
+        "ARGOCD_ENV_POD_DISRUPTION_BUDGET".to_owned(),
+        "false".to_owned(),
+    ));
+    let out = run("generate", &app, &env);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("kind: PodDisruptionBudget"));
+}

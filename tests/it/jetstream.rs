@@ -621,3 +621,22 @@ fn a_single_node_bus_starts_with_its_certificates() {
     }
     assert!(!log.contains("[ERR]") && !log.contains("[FTL]"), "{log}");
 }
+
+/// A default stream config that does not read is one option error, not one more per bus.
+#[test]
+fn a_bad_default_stream_config_is_reported_once() {
+    let out = run_seeded(&[
+        "render",
+        "--set",
+        "jetstreamDefaults.streamConfig=- a",
+        "fixtures/jetstream/single-replica.yaml",
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.stderr.matches("error:").count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("options.jetstreamDefaults.streamConfig"),
+        "{}",
+        out.stderr
+    );
+}

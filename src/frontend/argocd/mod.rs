@@ -179,6 +179,7 @@ pub fn settings(dir: &Path, env: &Env) -> Result<Settings, Failure> {
     for param in user_env_params(env) {
         values.set(param, &mut problems);
     }
+    values.next_layer();
     match parameters(env) {
         Ok(params) => {
             for param in params {

@@ -46,6 +46,10 @@ struct AppParameter {
 pub(super) struct Values {
     pub(super) source: Reader<SourceParams>,
     pub(super) options: Reader<RenderOptions>,
+    /// The keys set by the current layer (the `plugin.env` entries, then the parameters), with
+    /// what set them: a key set twice in one layer is an error, since which one wins would
+    /// depend on an order the user does not see. A later layer may override an earlier one.
+    seen: BTreeMap<String, String>,
 }
 
 impl Values {
@@ -59,12 +63,28 @@ impl Values {
             ParamValue::Map(m) => Raw::Map(m),
         };
         let origin = Origin::named(param.origin.clone());
-        let result = if let Some(key) = self.source.loose_key(&param.name).map(str::to_owned) {
-            self.source.set(&key, raw, origin)
+        let key = if let Some(key) = self.source.loose_key(&param.name).map(str::to_owned) {
+            Some((true, key))
         } else if self.options.knows(&param.name) {
-            self.options.set(&param.name, raw, origin)
-        } else if let Some(key) = self.options.loose_key(&param.name).map(str::to_owned) {
-            self.options.set(&key, raw, origin)
+            Some((false, param.name.clone()))
+        } else {
+            self.options
+                .loose_key(&param.name)
+                .map(|k| (false, k.to_owned()))
+        };
+        if let Some((_, key)) = &key
+            && let Some(first) = self.seen.insert(key.clone(), param.origin.clone())
+        {
+            problems.push(format!(
+                "{}: sets {key} again, as {first} does; give each parameter once",
+                param.origin
+            ));
+            return;
+        }
+        let result = if let Some((true, key)) = &key {
+            self.source.set(key, raw, origin)
+        } else if let Some((false, key)) = &key {
+            self.options.set(key, raw, origin)
         } else {
             let mut known: Vec<String> = options::keys::<RenderOptions>()
                 .into_iter()
@@ -84,6 +104,11 @@ impl Values {
         if let Err(e) = result {
             problems.push(describe(&e));
         }
+    }
+
+    /// Starts the next layer: its keys may override the earlier layer's, once each.
+    pub(super) fn next_layer(&mut self) {
+        self.seen.clear();
     }
 }
 
