@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 bin=target/debug/eventbus-gen
 schema=${EVENTBUS_SCHEMA:-../shared/reference/schemas/argo-events-eventbus-v1alpha1.strict.schema.json}
 out=target/ci-rendered
-rm -rf "$out" && mkdir -p "$out/objects" "$out/nats"
+rm -rf "$out" && mkdir -p "$out/objects" "$out/reference" "$out/nats"
 export EVENTBUS_GEN_SEED="eventbus-gen CI seed, not a secret"
 
 # Our own scenarios must all render; real-world manifests render or not as their headers say
@@ -29,7 +29,21 @@ for f in fixtures/{stan,exotic,mixed,jetstream,real-world}/*.yaml fixtures/stan/
     exit 1
   fi
 done
-files=$(find "$out/objects" -name '*.yaml' | sort)
+# The same buses in reference mode (no Secret; volumes and the companion point at the
+# cluster's Secrets) go through the same validators, except nats-server -t, which needs the
+# Secrets' files.
+for f in fixtures/{stan,jetstream}/*.yaml; do
+  name=$(basename "$(dirname "$f")")-$(basename "${f%.*}")
+  args=(render --namespace argo-events --quiet --secrets reference -o "$out/reference/$name")
+  opts=$(sed -n 's/^# eventbus-gen-options: //p' "$f")
+  if [[ -n $opts ]]; then
+    printf '%s\n' "$opts" > "$out/options.json"
+    args+=(--options "$out/options.json")
+  fi
+  "$bin" "${args[@]}" "$f" 2>"$out/stderr" || { echo "fixture $f does not render in reference mode:" >&2; cat "$out/stderr" >&2; exit 1; }
+  rendered=$((rendered + 1))
+done
+files=$(find "$out/objects" "$out/reference" -name '*.yaml' | sort)
 echo "rendered $rendered fixtures into $(wc -l <<<"$files") object files"
 [[ $rendered -ge 35 ]] || { echo "too few fixtures rendered: $rendered" >&2; exit 1; }
 
@@ -56,7 +70,7 @@ fi
   --check CKV_K8S_16,CKV_K8S_17,CKV_K8S_18,CKV_K8S_19,CKV_K8S_20,CKV_K8S_23,CKV_K8S_28,CKV_K8S_37,CKV_K8S_31 \
   $(for f in $restricted; do printf -- '-f %s ' "$f"; done) >"$out/checkov.txt" || { cat "$out/checkov.txt" >&2; exit 1; }
 echo "checkov (Pod Security restricted rules): ok on $(wc -l <<<"$restricted") files"
-yamllint -s -f parsable -c .ci/yamllint.yaml "$out/objects"
+yamllint -s -f parsable -c .ci/yamllint.yaml "$out/objects" "$out/reference"
 echo "yamllint: ok"
 
 # The strict EventBus schema (Argo Events' published JSON schema, with unknown fields refused)
