@@ -196,12 +196,7 @@ pub(super) fn write(
 ) -> Result<(), Failure> {
     // 0. One run at a time: a second `render -o` of the same folder waits for the first, so
     //    two runs never mix their files.
-    match std::fs::metadata(dir) {
-        Ok(m) if !m.is_dir() => {
-            return Err(usage(format!("{} is not a folder", dir.display())));
-        }
-        _ => {}
-    }
+    require_folder(dir)?;
     let made_dir = if std::fs::metadata(dir).is_err() {
         std::fs::create_dir_all(dir)
             .map_err(|e| usage(format!("cannot create {}: {e}", dir.display())))?;
@@ -216,6 +211,14 @@ pub(super) fn write(
         let _ = std::fs::remove_dir(dir);
     }
     result
+}
+
+/// DIR may be absent (it is made) but not something other than a folder.
+fn require_folder(dir: &Path) -> Result<(), Failure> {
+    match std::fs::metadata(dir) {
+        Ok(m) if !m.is_dir() => Err(usage(format!("{} is not a folder", dir.display()))),
+        _ => Ok(()),
+    }
 }
 
 /// Holds a lock on the folder `dir` itself (no file is left behind), exclusive for writing,
@@ -416,12 +419,7 @@ pub(super) fn check(
     files: &BTreeMap<PathBuf, String>,
     quiet: bool,
 ) -> Result<(), Failure> {
-    match std::fs::metadata(dir) {
-        Ok(m) if !m.is_dir() => {
-            return Err(usage(format!("{} is not a folder", dir.display())));
-        }
-        _ => {}
-    }
+    require_folder(dir)?;
     // Waits for a `render -o` writing the folder, so the check never sees it half written.
     let _lock = lock_folder(dir, true)?;
     let mut found: Vec<(Difference, &Path)> = Vec::new();

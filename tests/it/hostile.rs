@@ -192,6 +192,22 @@ fn resource_list(case: &Case) -> Vec<u8> {
     list.into_bytes()
 }
 
+/// The ResourceList the function wrote, and whether it holds an error result; `None` when it
+/// wrote nothing (the list it was given could not be read).
+fn output_list(out: &Output) -> Option<(serde_json::Value, bool)> {
+    if out.stdout.is_empty() {
+        return None;
+    }
+    let list = eventbus_gen::yaml::load_documents(&out.stdout)
+        .unwrap()
+        .remove(0)
+        .value;
+    let has_error = list["results"]
+        .as_array()
+        .is_some_and(|r| r.iter().any(|r| r["severity"] == "error"));
+    Some((list, has_error))
+}
+
 fn krm(case: &Case) -> Output {
     let input = resource_list(case);
     let mut run = bounded(&["krm"]).stdin_bytes(&input);
@@ -200,14 +216,9 @@ fn krm(case: &Case) -> Output {
     }
     let out = run.output();
     // Items unchanged, an error result: or nothing at all when the list itself is unreadable.
-    if !out.stdout.is_empty() {
-        let list = eventbus_gen::yaml::load_documents(&out.stdout)
-            .unwrap()
-            .remove(0)
-            .value;
-        let results = list["results"].as_array().cloned().unwrap_or_default();
+    if let Some((list, has_error)) = output_list(&out) {
         assert_eq!(
-            results.iter().any(|r| r["severity"] == "error"),
+            has_error,
             out.code != 0,
             "{}: an error result exactly when the function fails",
             case.name
@@ -551,17 +562,8 @@ fn every_case_fails_cleanly_as_a_generator_config() {
             case.name,
             out.stderr
         );
-        if !out.stdout.is_empty() {
-            let list = eventbus_gen::yaml::load_documents(&out.stdout)
-                .unwrap()
-                .remove(0)
-                .value;
-            let results = list["results"].as_array().cloned().unwrap_or_default();
-            assert!(
-                results.iter().any(|r| r["severity"] == "error"),
-                "{}: no error result",
-                case.name
-            );
+        if let Some((list, has_error)) = output_list(&out) {
+            assert!(has_error, "{}: no error result", case.name);
             assert!(
                 list["items"].as_array().is_none_or(Vec::is_empty),
                 "{}: items made",
