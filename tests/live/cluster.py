@@ -455,11 +455,25 @@ async def client_main(info_path):
         await js.publish("default.es.before", f"m{i}".encode(), headers={"Nats-Msg-Id": f"b{i}"})
     step("published before")
     sub = await js.pull_subscribe("default.*.*", durable="live")
-    got = []
-    while len(got) < n:
-        for m in await sub.fetch(n - len(got), timeout=5):
-            await m.ack()
-            got.append(m)
+
+    async def fetch_all(what):
+        # A consumer answers "service unavailable" or times out until it has a leader (right
+        # after it is made, and after a leader is killed). Retry within a bounded time, as
+        # clients do.
+        got = []
+        deadline = time.monotonic() + 60
+        while len(got) < n:
+            try:
+                for m in await sub.fetch(n - len(got), timeout=10):
+                    await m.ack()
+                    got.append(m)
+            except (nats.js.errors.ServiceUnavailableError, nats.errors.TimeoutError) as e:
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"no messages {what}: {e!r}")
+                await asyncio.sleep(1)
+        return got
+
+    got = await fetch_all("before the leader was killed")
     before = len(got)
 
     step("refusals")
@@ -510,19 +524,7 @@ async def client_main(info_path):
         for i in range(n):
             await js.publish("default.es.after", f"a{i}".encode(),
                              headers={"Nats-Msg-Id": f"a{i}"}, timeout=10)
-        # The consumer elects its own leader after the kill; until it has one, a fetch answers
-        # "service unavailable" or times out. Retry within a bounded time, as clients do.
-        more = []
-        deadline = time.monotonic() + 60
-        while len(more) < n:
-            try:
-                for m in await sub.fetch(n - len(more), timeout=10):
-                    await m.ack()
-                    more.append(m)
-            except (nats.js.errors.ServiceUnavailableError, nats.errors.TimeoutError) as e:
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"no messages after the leader was killed: {e!r}")
-                await asyncio.sleep(1)
+        more = await fetch_all("after the leader was killed")
         si3 = await js.stream_info("default")
         if si3.state.messages != 2 * n and cfg.max_msgs >= 2 * n:
             raise SystemExit(f"stream holds {si3.state.messages}, want {2 * n}")
