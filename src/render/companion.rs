@@ -43,7 +43,7 @@ pub(crate) fn stan(plan: &Plan, auth: StanAuth) -> EventBus {
     companion(
         plan,
         EventBusSpec {
-            nats: Some(NatsBus {
+            nats: Some(Box::new(NatsBus {
                 native: None,
                 exotic: Some(NatsConfig {
                     url: Some(n.client_url()),
@@ -55,7 +55,7 @@ pub(crate) fn stan(plan: &Plan, auth: StanAuth) -> EventBus {
                         ..Default::default()
                     }),
                 }),
-            }),
+            })),
             ..Default::default()
         },
     )
@@ -71,7 +71,7 @@ pub(crate) fn jetstream(plan: &Plan, js: &JetStreamPlan) -> EventBus {
     companion(
         plan,
         EventBusSpec {
-            jetstream_exotic: Some(JetStreamConfig {
+            jetstream_exotic: Some(Box::new(JetStreamConfig {
                 url: Some(n.client_url(&plan.namespace)),
                 access_secret: Some(SecretKeySelector {
                     name: n.client_secret(),
@@ -80,7 +80,7 @@ pub(crate) fn jetstream(plan: &Plan, js: &JetStreamPlan) -> EventBus {
                 }),
                 stream_config: Some(js.stream_config.clone()),
                 tls: None,
-            }),
+            })),
             ..Default::default()
         },
     )
