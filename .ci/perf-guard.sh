@@ -3,8 +3,9 @@
 # fixed inputs, compared with benches/baseline.toml. Fails when a count grows by more than 10%.
 #
 # Instruction counts, unlike times, do not depend on the load of the machine; they do depend on
-# the compiler, so the comparison is skipped (loudly, not failed) when rustc differs from the
-# one the baseline was recorded with.
+# the compiler, on the C library (memcpy, malloc) and on the CPU valgrind presents, so the
+# comparison is skipped (loudly, not failed) when rustc, glibc or valgrind differ from those the
+# baseline was recorded with.
 #
 # Usage: .ci/perf-guard.sh            compare with the baseline
 #        .ci/perf-guard.sh --update   rewrite the baseline (commit it with a message saying why)
@@ -67,6 +68,7 @@ count() { # case
 }
 
 rustc=$(rustc --version)
+tools="$(valgrind --version), $(getconf GNU_LIBC_VERSION 2>/dev/null || echo 'unknown libc')"
 declare -A now
 for c in "${cases[@]}"; do
   now[$c]=$(count "$c")
@@ -77,9 +79,11 @@ if $update; then
   {
     echo "# Instructions executed by \`eventbus-gen render\` (release build, whole process, callgrind)"
     echo "# for the fixed inputs of .ci/perf-guard.sh, which fails when one grows by more than"
-    echo "# ${limit_percent}%. Counts depend on the compiler: with another rustc the comparison is skipped."
+    echo "# ${limit_percent}%. Counts depend on the compiler, the C library and valgrind: with others"
+    echo "# than these the comparison is skipped."
     echo "# Update with \`.ci/perf-guard.sh --update\`, only in a commit whose message says why."
     echo "rustc = \"$rustc\""
+    echo "tools = \"$tools\""
     echo
     echo "[instructions]"
     for c in "${cases[@]}"; do
@@ -93,8 +97,9 @@ fi
 
 [[ -f $baseline ]] || { echo "perf-guard: $baseline is missing; run $0 --update" >&2; exit 1; }
 recorded_rustc=$(sed -n 's/^rustc = "\(.*\)"$/\1/p' "$baseline")
+recorded_tools=$(sed -n 's/^tools = "\(.*\)"$/\1/p' "$baseline")
 skip=false
-if [[ $recorded_rustc != "$rustc" ]]; then
+if [[ $recorded_rustc != "$rustc" || $recorded_tools != "$tools" ]]; then
   skip=true
 fi
 
@@ -114,9 +119,11 @@ for c in "${cases[@]}"; do
 done
 
 if $skip; then
-  echo "perf-guard: WARNING: COMPARISON SKIPPED: the baseline was recorded with '$recorded_rustc'," >&2
-  echo "perf-guard: this is '$rustc'; instruction counts differ between compilers, so they are" >&2
-  echo "perf-guard: not comparable. Record a new baseline with $0 --update in its own commit." >&2
+  echo "perf-guard: WARNING: COMPARISON SKIPPED: the baseline was recorded with" >&2
+  echo "perf-guard:   '$recorded_rustc' and '$recorded_tools'," >&2
+  echo "perf-guard: this is '$rustc' and '$tools'; instruction counts differ between compilers," >&2
+  echo "perf-guard: C libraries and valgrind versions, so they are not comparable. Record a new" >&2
+  echo "perf-guard: baseline with $0 --update in its own commit." >&2
   exit 0
 fi
 if ((failed)); then
