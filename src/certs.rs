@@ -231,7 +231,7 @@ use x509_cert::der::referenced::OwnedToRef;
 
 /// The DER of a P-256 private key in PKCS#8 (RFC 5208 `PrivateKeyInfo` version 0, holding an
 /// RFC 5915 `ECPrivateKey` with its public key and without curve parameters), up to the 32
-/// bytes of the scalar and the 64 bytes of the public point.
+/// bytes of the scalar; 138 bytes in all with the 65-byte uncompressed public point.
 const PKCS8_PREFIX: [u8; 36] = [
     0x30, 0x81, 0x87, // PrivateKeyInfo, 135 bytes
     0x02, 0x01, 0x00, // version 0
