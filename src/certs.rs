@@ -18,7 +18,8 @@
 use std::str::FromStr;
 
 use p256::ecdsa::{DerSignature, SigningKey};
-use p256::pkcs8::{EncodePrivateKey, LineEnding};
+use p256::elliptic_curve::zeroize::Zeroizing;
+use p256::pkcs8::LineEnding;
 use sha2::{Digest, Sha256};
 use x509_cert::builder::profile::BuilderProfile;
 use x509_cert::builder::{Builder, CertificateBuilder};
@@ -218,10 +219,7 @@ pub(crate) fn issue(
     let signer = issuer.map_or(&key, |i| &i.key);
     let cert = builder.build::<_, DerSignature>(signer).map_err(internal)?;
     let cert_pem = cert.to_pem(LineEnding::LF).map_err(internal)?;
-    let key_pem = key
-        .to_pkcs8_pem(LineEnding::LF)
-        .map_err(internal)?
-        .to_string();
+    let key_pem = pkcs8_pem(&key)?;
     Ok(Issued {
         key_pem,
         cert_pem,
@@ -230,6 +228,42 @@ pub(crate) fn issue(
 }
 
 use x509_cert::der::referenced::OwnedToRef;
+
+/// The DER of a P-256 private key in PKCS#8 (RFC 5208 `PrivateKeyInfo` version 0, holding an
+/// RFC 5915 `ECPrivateKey` with its public key and without curve parameters), up to the 32
+/// bytes of the scalar; 138 bytes in all with the 65-byte uncompressed public point.
+const PKCS8_PREFIX: [u8; 36] = [
+    0x30, 0x81, 0x87, // PrivateKeyInfo, 135 bytes
+    0x02, 0x01, 0x00, // version 0
+    0x30, 0x13, // AlgorithmIdentifier
+    0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, // id-ecPublicKey
+    0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, // prime256v1
+    0x04, 0x6d, // privateKey OCTET STRING, 109 bytes
+    0x30, 0x6b, // ECPrivateKey, 107 bytes
+    0x02, 0x01, 0x01, // version 1
+    0x04, 0x20, // privateKey, 32 bytes
+];
+/// What sits between the scalar and the public point: `[1]` holding a 66-byte BIT STRING of an
+/// uncompressed point.
+const PKCS8_PUBLIC: [u8; 5] = [0xa1, 0x44, 0x03, 0x42, 0x00];
+
+/// `key` as a PKCS#8 PEM (`PRIVATE KEY`), the bytes `EncodePrivateKey::to_pkcs8_pem` writes.
+///
+/// Written here because that encoder computes the public key again from the scalar (one
+/// scalar multiplication, as costly as signing), while the signing key already holds it.
+fn pkcs8_pem(key: &SigningKey) -> Result<String, Error> {
+    let point = key.verifying_key().to_sec1_point(false);
+    let public = point.as_bytes();
+    let mut der = Zeroizing::new(Vec::with_capacity(138));
+    der.extend_from_slice(&PKCS8_PREFIX);
+    der.extend_from_slice(&Zeroizing::new(key.to_bytes()));
+    der.extend_from_slice(&PKCS8_PUBLIC);
+    der.extend_from_slice(public);
+    if der.len() != 138 || public.first() != Some(&0x04) {
+        return Err(internal("unexpected P-256 key encoding"));
+    }
+    x509_cert::der::pem::encode_string("PRIVATE KEY", LineEnding::LF, &der).map_err(internal)
+}
 
 /// Why kept TLS material does not hold together; never shows the material.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -298,6 +332,17 @@ mod tests {
         );
         assert_eq!(check_pair(Some(b"junk"), ac), Err(PemProblem::Key));
         assert_eq!(check_pair(Some(ak), b"junk"), Err(PemProblem::Certificate));
+    }
+
+    #[test]
+    fn private_keys_are_encoded_as_the_pkcs8_encoder_does() {
+        use p256::pkcs8::EncodePrivateKey;
+        for n in [1u8, 7, 9, 0x80, 0xfe] {
+            let k = key(n);
+            let ours = pkcs8_pem(&k).unwrap();
+            let theirs = k.to_pkcs8_pem(LineEnding::LF).unwrap();
+            assert_eq!(ours, theirs.as_str(), "key {n}");
+        }
     }
 
     #[test]

@@ -146,6 +146,13 @@ pub(crate) fn read_documents(
     // An export of a running bus: server-side fields go, the controller's objects are set aside.
     let (docs, notes) = crate::export::sift(docs);
     parsed.warnings.extend(notes);
+    // Sized once: a bus is kilobytes, and growing by doubling would copy them all and keep up to
+    // twice the room.
+    let buses = docs
+        .iter()
+        .filter(|d| matches!(document_kind(&d.value), DocumentKind::EventBus))
+        .count();
+    parsed.buses.reserve_exact(buses);
     for doc in &docs {
         match document_kind(&doc.value) {
             DocumentKind::EventBus => match parse_bus(doc, options) {

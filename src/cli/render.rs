@@ -205,15 +205,18 @@ fn render_args(args: RenderArgs) -> Result<(), Failure> {
     if !inputs.readable() {
         return Err(Failure::Invalid);
     }
-    let docs = &inputs.docs;
+    let docs = std::mem::take(&mut inputs.docs);
     let file_of = |doc: Option<usize>| inputs.file_of(doc);
-    let parsed = match pipeline::parse_documents(docs, &options, false) {
+    let parsed = match pipeline::parse_documents(&docs, &options, false) {
         Ok(parsed) => parsed,
         Err(e) => {
             report_errors(&e, &|e| file_of(e.document()));
             return Err(Failure::Invalid);
         }
     };
+    // The parsed buses hold all that is used from here on; the document trees go now, not after
+    // the last bus is written (megabytes for thousands of buses).
+    drop(docs);
     let plans = match pipeline::validate(&parsed, &options) {
         Ok(plans) => plans,
         Err(e) => {

@@ -112,7 +112,7 @@ pub(crate) fn secret(
 pub(crate) fn apply_template(c: &mut Container, template: Option<&ContainerTemplate>) {
     if let Some(t) = template {
         c.image_pull_policy = t.image_pull_policy.clone();
-        c.security_context = t.security_context.clone();
+        c.security_context = t.security_context.as_deref().cloned();
         c.resources = t.resources.clone();
     }
 }

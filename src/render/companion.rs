@@ -44,7 +44,7 @@ pub(crate) fn stan(plan: &Plan, auth: StanAuth, refs: &SecretRefs) -> EventBus {
     companion(
         plan,
         EventBusSpec {
-            nats: Some(NatsBus {
+            nats: Some(Box::new(NatsBus {
                 native: None,
                 exotic: Some(NatsConfig {
                     url: Some(n.client_url()),
@@ -56,7 +56,7 @@ pub(crate) fn stan(plan: &Plan, auth: StanAuth, refs: &SecretRefs) -> EventBus {
                         ..Default::default()
                     }),
                 }),
-            }),
+            })),
             ..Default::default()
         },
     )
@@ -72,7 +72,7 @@ pub(crate) fn jetstream(plan: &Plan, js: &JetStreamPlan, refs: &SecretRefs) -> E
     companion(
         plan,
         EventBusSpec {
-            jetstream_exotic: Some(JetStreamConfig {
+            jetstream_exotic: Some(Box::new(JetStreamConfig {
                 url: Some(n.client_url(&plan.namespace)),
                 access_secret: Some(SecretKeySelector {
                     name: refs.client.clone(),
@@ -81,7 +81,7 @@ pub(crate) fn jetstream(plan: &Plan, js: &JetStreamPlan, refs: &SecretRefs) -> E
                 }),
                 stream_config: Some(js.stream_config.clone()),
                 tls: None,
-            }),
+            })),
             ..Default::default()
         },
     )

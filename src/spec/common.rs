@@ -18,8 +18,9 @@ pub struct ContainerTemplate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_pull_policy: Option<String>,
     /// Container-level security context.
+    // Boxed: hundreds of bytes inline, usually absent, and a bus holds up to three templates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub security_context: Option<SecurityContext>,
+    pub security_context: Option<Box<SecurityContext>>,
 }
 
 /// Persistent storage for the bus data. Present (even empty) means a volume claim template.

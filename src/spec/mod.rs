@@ -48,19 +48,21 @@ pub struct EventBus {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
+// The kinds are boxed: a bus has one, and each is kilobytes of mostly empty options inline, so
+// that every bus of a large input would otherwise carry all four.
 pub struct EventBusSpec {
     /// NATS Streaming, either run by the generator (`native`) or external (`exotic`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nats: Option<NatsBus>,
+    pub nats: Option<Box<NatsBus>>,
     /// NATS JetStream run by the generator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub jetstream: Option<JetStreamBus>,
+    pub jetstream: Option<Box<JetStreamBus>>,
     /// An external Kafka cluster; nothing is deployed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kafka: Option<KafkaBus>,
+    pub kafka: Option<Box<KafkaBus>>,
     /// An external NATS JetStream server; nothing is deployed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub jetstream_exotic: Option<JetStreamConfig>,
+    pub jetstream_exotic: Option<Box<JetStreamConfig>>,
 }
 
 impl EventBus {

@@ -11,10 +11,6 @@ use crate::support::root;
 /// The README is for users; the reference lives in `docs/`.
 const README_MAX_LINES: usize = 320;
 
-/// Documents added by other changes in flight, which the README and `docs/` already link to.
-/// A link to one of them passes while the file is absent; once all are merged this list goes.
-const ADDED_BY_OTHER_CHANGES: &[&str] = &["docs/performance.md"];
-
 /// README.md, CONTRIBUTING.md and every Markdown file of `docs/`, relative to the root.
 fn documents() -> Vec<PathBuf> {
     let mut docs: Vec<PathBuf> = fs::read_dir(root().join("docs"))
@@ -156,10 +152,7 @@ fn every_relative_link_leads_somewhere() {
             };
             let full = root().join(&file);
             if !full.exists() {
-                let pending = ADDED_BY_OTHER_CHANGES.contains(&file.to_str().unwrap_or(""));
-                if !pending {
-                    broken.push(format!("{at}: no such file"));
-                }
+                broken.push(format!("{at}: no such file"));
                 continue;
             }
             if let Some(fragment) = fragment {
