@@ -31,9 +31,12 @@ if ! command -v valgrind >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null
 fi
 
-# The shipped build: the release profile, nothing else changed.
-cargo build --release --quiet --bin eventbus-gen
-bin=$PWD/target/release/eventbus-gen
+# The shipped binary: the static release build the images hold (.ci/images.sh builds the same
+# with the same flags, so CI compiles it once for both).
+target=x86_64-unknown-linux-gnu
+RUSTFLAGS='-C target-feature=+crt-static' \
+  cargo build --release --locked --quiet --target "$target" --bin eventbus-gen
+bin=$PWD/target/$target/release/eventbus-gen
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -19,7 +19,7 @@ pub mod seed;
 pub mod pipeline {
     pub use crate::output::{append_yaml, to_yaml};
     pub use crate::pipeline::{parse_documents, render_each};
-    pub use crate::validate::validate;
+    pub use crate::validate::{MAX_JETSTREAM_BUSES, validate};
 }
 
 /// What the Secrets of each bus must hold when they are made outside eventbus-gen (`secrets

@@ -55,12 +55,36 @@ pub fn validate(parsed: &Parsed, options: &RenderOptions) -> Result<Vec<Plan>, E
             Err(e) => errors.extend(e),
         }
     }
+    // Each JetStream bus derives four keys and signs four certificates: the count is bounded so
+    // that one input cannot hold a shared renderer for minutes.
+    if let Some(past) = plans
+        .iter()
+        .filter(|p| matches!(p.kind, PlanKind::JetStream(_)))
+        .nth(MAX_JETSTREAM_BUSES)
+    {
+        errors.push(
+            Error::new(
+                ErrorKind::Invalid,
+                "",
+                format!(
+                    "more than {MAX_JETSTREAM_BUSES} JetStream buses in one input; each needs keys \
+                     and certificates of its own, so at most {MAX_JETSTREAM_BUSES} are rendered \
+                     in one run: split the input"
+                ),
+            )
+            .in_document(past.document),
+        );
+    }
     if errors.is_empty() {
         Ok(plans)
     } else {
         Err(Errors(errors))
     }
 }
+
+/// The most JetStream buses one input may hold (each costs about half a millisecond and a few
+/// tens of kilobytes of output).
+pub const MAX_JETSTREAM_BUSES: usize = 1_000;
 
 /// Validates one bus, step by step: upstream's rules, the metadata, then the plan of its kind.
 /// `window` is the certificate window of the options, `None` when it is invalid: a JetStream

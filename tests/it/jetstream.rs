@@ -640,3 +640,29 @@ fn a_bad_default_stream_config_is_reported_once() {
         out.stderr
     );
 }
+
+/// One input holds at most 1,000 JetStream buses: more is refused before any key is derived,
+/// in every front end that renders.
+#[test]
+fn more_than_a_thousand_jetstream_buses_are_refused_before_any_key_is_derived() {
+    let max = eventbus_gen::frontend::pipeline::MAX_JETSTREAM_BUSES;
+    let text: String = (0..=max)
+        .map(|i| {
+            format!(
+                "---\napiVersion: argoproj.io/v1alpha1\nkind: EventBus\nmetadata: {{name: b{i}, namespace: ns}}\nspec: {{jetstream: {{version: latest}}}}\n"
+            )
+        })
+        .collect();
+    let out = crate::support::binary(&["render", "-"])
+        .stdin(&text)
+        .seeded()
+        .output();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stdout.is_empty());
+    assert!(
+        out.stderr
+            .contains(&format!("more than {max} JetStream buses in one input")),
+        "{}",
+        out.stderr
+    );
+}
