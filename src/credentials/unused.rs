@@ -277,6 +277,15 @@ const OWN_METADATA: &[&str] = &[
     "kubectl.kubernetes.io/last-applied-configuration",
 ];
 
+/// Annotations kpt and kustomize put on the items they hand a function (file, index, ids):
+/// theirs, not the Secret's.
+const ORCHESTRATOR_PREFIXES: &[&str] = &[
+    "config.kubernetes.io/",
+    "internal.config.kubernetes.io/",
+    "config.k8s.io/",
+    "kustomize.config.k8s.io/",
+];
+
 /// For each Secret a bus keeps its credentials from: what of it the render does not carry
 /// into the output (keys the bus does not read, its type, `immutable`, labels and annotations
 /// of its own) and keys given in both `data` and `stringData` with different values (the
@@ -331,14 +340,23 @@ fn partly_used(plans: &[Plan], parsed: &Parsed, options: &RenderOptions) -> Vec<
             if secret.immutable.is_some() {
                 dropped.push("immutable".to_owned());
             }
-            for (field, map) in [
-                ("labels", &secret.metadata.labels),
-                ("annotations", &secret.metadata.annotations),
+            // The render puts the controller's and the common labels and annotations back.
+            for (field, map, common) in [
+                ("labels", &secret.metadata.labels, &options.common_labels),
+                (
+                    "annotations",
+                    &secret.metadata.annotations,
+                    &options.common_annotations,
+                ),
             ] {
                 dropped.extend(
                     map.iter()
                         .flatten()
-                        .filter(|(k, _)| !OWN_METADATA.contains(&k.as_str()))
+                        .filter(|(k, _)| {
+                            !OWN_METADATA.contains(&k.as_str())
+                                && !common.contains_key(*k)
+                                && !ORCHESTRATOR_PREFIXES.iter().any(|p| k.starts_with(p))
+                        })
                         .map(|(k, _)| format!("metadata.{field}.{k}")),
                 );
             }
@@ -451,6 +469,13 @@ mod tests {
         ]
         .concat();
         let found = messages(&text, &options, false);
+        // A common label the render puts back is not input that goes missing.
+        let with_common = RenderOptions::default().common_label("team", "mine");
+        assert!(
+            messages(&text, &with_common, false)[0].ends_with("type, immutable"),
+            "{:?}",
+            messages(&text, &with_common, false)
+        );
         assert_eq!(
             found,
             [
