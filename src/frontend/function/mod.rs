@@ -226,7 +226,7 @@ fn list_yaml(list: &ResourceList, items: Vec<Out<'_>>) -> Result<String, crate::
 
 fn read_list(input: &str) -> Result<ResourceList, String> {
     let mut docs =
-        yaml::load_documents_with(input, Schema::Kyaml).map_err(|e| match e.location() {
+        yaml::load_documents_unlocated(input, Schema::Kyaml).map_err(|e| match e.location() {
             Some(l) => format!("stdin:{l}: {e}"),
             None => format!("stdin: {e}"),
         })?;
@@ -401,6 +401,8 @@ fn process<'a>(
         out
     };
     let parsed = crate::pipeline::parse_documents(&docs, &options, true).map_err(to_results)?;
+    // The copies of the buses read (annotations removed) are not needed past the parse.
+    drop(docs);
     let plans = crate::validate::validate(&parsed, &options).map_err(to_results)?;
 
     // Assemble the output as the buses render: input order, rendered objects upserted, new
