@@ -33,7 +33,7 @@ mod files;
 pub mod params;
 mod report;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::ops::Range;
 use std::path::Path;
@@ -267,6 +267,20 @@ pub fn generate(dir: &Path, env: &Env) -> Result<Generated, Failure> {
     // one after the other into one stream, which is the output itself when the folder holds
     // nothing else to write (see below).
     let default_ns = options.namespace.clone().unwrap_or_default();
+    let id_of = |value: &Value| -> (String, String, String) {
+        let kind = value.get("kind").and_then(Value::as_str).unwrap_or("");
+        let meta = value.get("metadata");
+        let field = |k: &str| meta.and_then(|m| m.get(k)).and_then(Value::as_str);
+        let ns = field("namespace").unwrap_or(&default_ns);
+        let name = field("name").unwrap_or("");
+        (kind.to_owned(), ns.to_owned(), name.to_owned())
+    };
+    // Only the names a document of the folder has can clash: the others are not kept (70,000
+    // objects for 10,000 buses).
+    let names_of_folder: BTreeSet<(String, String, String)> = inputs
+        .iter()
+        .flat_map(|i| i.docs.iter().map(|d| id_of(&d.value)))
+        .collect();
     let mut owners: BTreeMap<(String, String, String), String> = BTreeMap::new();
     let mut rendered = String::new();
     let mut by_document: BTreeMap<usize, Range<usize>> = BTreeMap::new();
@@ -283,7 +297,9 @@ pub fn generate(dir: &Path, env: &Env) -> Result<Generated, Failure> {
                 for o in &bus.objects {
                     let ns = o.metadata().namespace.as_deref().unwrap_or(&default_ns);
                     let id = (o.kind().to_owned(), ns.to_owned(), o.name().to_owned());
-                    owners.insert(id, bus.name.clone());
+                    if names_of_folder.contains(&id) {
+                        owners.insert(id, bus.name.clone());
+                    }
                     crate::output::append_yaml(&mut rendered, &Item::Rendered(o))?;
                 }
                 buses += 1;
@@ -318,12 +334,8 @@ pub fn generate(dir: &Path, env: &Env) -> Result<Generated, Failure> {
             if crate::export::made_for_one_of(&doc.value, &buses_of_folder).is_some() {
                 continue;
             }
-            let kind = doc.value.get("kind").and_then(Value::as_str).unwrap_or("");
-            let meta = doc.value.get("metadata");
-            let field = |k: &str| meta.and_then(|m| m.get(k)).and_then(Value::as_str);
-            let ns = field("namespace").unwrap_or(&default_ns);
-            let name = field("name").unwrap_or("");
-            let id = (kind.to_owned(), ns.to_owned(), name.to_owned());
+            let id = id_of(&doc.value);
+            let (kind, ns, name) = &id;
             match owners.get(&id) {
                 Some(_) if document_kind(&doc.value) == DocumentKind::Secret => replaced += 1,
                 Some(bus) => problems.push(format!(
