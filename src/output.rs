@@ -5,7 +5,7 @@ use serde::Serialize;
 use crate::error::{Error, ErrorKind};
 
 /// The line between two documents of a stream.
-const SEPARATOR: &str = "---\n";
+pub(crate) const SEPARATOR: &str = "---\n";
 
 /// Serializes `objects` as a YAML stream with `---` between documents.
 pub fn to_yaml_stream<T: Serialize>(objects: &[T]) -> Result<String, Error> {

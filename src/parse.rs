@@ -126,7 +126,7 @@ pub(crate) struct PartialBus {
 /// Reading only checks the form of each document; the rules of a bus are validation's. The
 /// pipeline's `parse_documents` adds the rule violations of partly read buses.
 pub(crate) fn read_documents(
-    docs: &[Document],
+    docs: &[&Document],
     options: &RenderOptions,
     skip_others: bool,
 ) -> Read {
@@ -140,7 +140,7 @@ pub(crate) fn read_documents(
         .iter()
         .flat_map(|d| match d.list_items() {
             Some(items) => items.into_iter().map(std::borrow::Cow::Owned).collect(),
-            None => vec![std::borrow::Cow::Borrowed(d)],
+            None => vec![std::borrow::Cow::Borrowed(*d)],
         })
         .collect();
     // An export of a running bus: server-side fields go, the controller's objects are set aside.

@@ -34,6 +34,16 @@ pub fn parse_documents(
     options: &RenderOptions,
     skip_others: bool,
 ) -> Result<Parsed, Errors> {
+    parse_document_refs(&docs.iter().collect::<Vec<_>>(), options, skip_others)
+}
+
+/// [`parse_documents`] over documents held elsewhere (one list per file, say): a front end
+/// need not copy every document tree into one list to parse them.
+pub(crate) fn parse_document_refs(
+    docs: &[&Document],
+    options: &RenderOptions,
+    skip_others: bool,
+) -> Result<Parsed, Errors> {
     let read = parse::read_documents(docs, options, skip_others);
     if read.unread.is_empty() {
         return Ok(read.parsed);

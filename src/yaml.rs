@@ -169,6 +169,18 @@ pub fn load_documents(text: &str) -> Result<Vec<Document>, Error> {
 
 /// Reads every non-empty document of a YAML (or JSON) stream with the given scalar schema.
 pub fn load_documents_with(text: &str, schema: Schema) -> Result<Vec<Document>, Error> {
+    load(text, schema, true)
+}
+
+/// [`load_documents_with`] without the positions of fields (each document's `locations` holds
+/// its root only), for a reader that never points at a field of the text: a ResourceList's
+/// items name their own files. The positions of a large input take more memory than its
+/// values.
+pub(crate) fn load_documents_unlocated(text: &str, schema: Schema) -> Result<Vec<Document>, Error> {
+    load(text, schema, false)
+}
+
+fn load(text: &str, schema: Schema, locate: bool) -> Result<Vec<Document>, Error> {
     if text.len() > MAX_INPUT_BYTES {
         return Err(Error::new(
             ErrorKind::Syntax,
@@ -186,7 +198,11 @@ pub fn load_documents_with(text: &str, schema: Schema) -> Result<Vec<Document>, 
         locations: BTreeMap::new(),
         budget: alias_budget(text.len()),
         total_budget: alias_budget(text.len()),
-        location_budget: location_budget(text.len()),
+        location_budget: if locate {
+            location_budget(text.len())
+        } else {
+            0
+        },
         nodes: 0,
     };
     let mut docs = Vec::new();

@@ -142,6 +142,7 @@ pub fn run(config_name: &str, config: &str, resources: &str, env: &Environment) 
     let host = Host {
         terms,
         place_files: false,
+        list_items: false,
     };
     let evaluated = function::evaluate(&list, env, &host);
     let stderr = function::stderr_lines(&evaluated.results, "nothing was printed", false);
@@ -152,18 +153,24 @@ pub fn run(config_name: &str, config: &str, resources: &str, env: &Environment) 
             success: false,
         };
     }
-    let mut stdout = String::new();
+    let mut before = String::new();
     for item in evaluated.items {
         match item.into_yaml() {
             Ok(text) => {
-                if !stdout.is_empty() {
-                    stdout.push_str("---\n");
+                if !before.is_empty() {
+                    before.push_str("---\n");
                 }
-                stdout.push_str(&text);
+                before.push_str(&text);
             }
             Err(e) => return Outcome::failure(&e.to_string()),
         }
     }
+    // The new objects, already a stream, follow the items without being copied.
+    let mut stdout = evaluated.appended.text;
+    if !before.is_empty() && !stdout.is_empty() {
+        before.push_str("---\n");
+    }
+    stdout.insert_str(0, &before);
     Outcome {
         stdout,
         stderr,

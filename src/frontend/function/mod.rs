@@ -44,7 +44,7 @@ use crate::options::{RenderOptions, Seed};
 use crate::parse::{DocumentKind, document_kind};
 use crate::render::COMPANION_ANNOTATION;
 use crate::yaml::{self, Document, Schema};
-pub(crate) use upsert::Out;
+pub(crate) use upsert::{Appended, Out};
 
 pub use config::{CONFIG_API_VERSION, CONFIG_KIND, OPTIONS_ANNOTATION};
 pub use seed::SEED_ENV;
@@ -81,18 +81,24 @@ pub(crate) struct Host {
     /// kpt writes new objects into files, so they are given a path and an index; a host that
     /// prints a plain stream (a kustomize exec plugin) leaves them without.
     pub(crate) place_files: bool,
+    /// Whether the host reads a ResourceList back (new objects are written as entries of its
+    /// `items`) rather than a YAML stream.
+    pub(crate) list_items: bool,
 }
 
 /// kpt and kustomize running a KRM function.
 const KRM_HOST: Host = Host {
     terms: &results::TERMS,
     place_files: true,
+    list_items: true,
 };
 
 /// What one evaluation of a ResourceList gave.
 pub(crate) struct Evaluated<'a> {
-    /// The output items: the input's, updated in place, then the new ones.
+    /// The output items: the input's, updated in place.
     pub(crate) items: Vec<Out<'a>>,
+    /// The new objects, after `items`, written as the host reads them; empty on error.
+    pub(crate) appended: Appended,
     /// The results, messages escaped and cut.
     pub(crate) results: Vec<ResultItem>,
     /// False when an error result was produced; `items` are then the input items.
@@ -105,9 +111,13 @@ pub(crate) fn evaluate<'a>(
     env: &Environment,
     host: &Host,
 ) -> Evaluated<'a> {
-    let (items, mut results) = match process(list, env, host) {
-        Ok(done) => (done.items, done.results),
-        Err(results) => (list.items.iter().map(Out::Item).collect(), results),
+    let (items, appended, mut results) = match process(list, env, host) {
+        Ok(done) => (done.items, done.appended, done.results),
+        Err(results) => (
+            list.items.iter().map(Out::Item).collect(),
+            Appended::new(host.list_items),
+            results,
+        ),
     };
     // Results quote input (names, keys, values): escaped and cut like every message.
     for r in &mut results {
@@ -119,6 +129,7 @@ pub(crate) fn evaluate<'a>(
     let success = !results.iter().any(|r| r.severity == krm::Severity::Error);
     Evaluated {
         items,
+        appended,
         results,
         success,
     }
@@ -165,6 +176,7 @@ pub fn run(input: &str, env: &Environment) -> Outcome {
     }
     let Evaluated {
         items,
+        appended,
         results,
         success,
     } = evaluate(&list, env, &KRM_HOST);
@@ -183,7 +195,7 @@ pub fn run(input: &str, env: &Environment) -> Outcome {
         // Results describe this run only; those of an earlier run are not carried along.
         results,
     };
-    match list_yaml(&out, items) {
+    match list_yaml(&out, items, appended.text) {
         Ok(stdout) => Outcome {
             stdout,
             stderr,
@@ -193,40 +205,41 @@ pub fn run(input: &str, env: &Environment) -> Outcome {
     }
 }
 
-/// The ResourceList `list` with `items` as block YAML: the same bytes as serializing it whole
-/// with those items, but item by item, each as an entry of the `items` sequence.
-fn list_yaml(list: &ResourceList, items: Vec<Out<'_>>) -> Result<String, crate::error::Error> {
+/// The ResourceList `list` with `items`, then the entries `appended` (already written as
+/// entries of its `items`), as block YAML: the same bytes as serializing it whole with those
+/// items, but item by item. The appended entries, most of a first render, are not copied: the
+/// text before them is put in front of them.
+fn list_yaml(
+    list: &ResourceList,
+    items: Vec<Out<'_>>,
+    appended: String,
+) -> Result<String, crate::error::Error> {
     const EMPTY_ITEMS: &str = "\nitems: []\n";
     let whole = crate::output::to_yaml(list)?;
     let split = whole
         .find(EMPTY_ITEMS)
         .expect("a ResourceList always writes its items");
     let (head, tail) = (&whole[..=split], &whole[split + EMPTY_ITEMS.len()..]);
-    if items.is_empty() {
+    if items.is_empty() && appended.is_empty() {
         return Ok(whole);
     }
-    let mut out = String::with_capacity(whole.len() + items.len() * 512);
-    out.push_str(head);
-    out.push_str("items:\n");
+    let mut before = String::with_capacity(head.len() + items.len() * 512);
+    before.push_str(head);
+    before.push_str("items:\n");
     for item in items {
-        let text = item.into_yaml()?;
-        for (i, line) in text.lines().enumerate() {
-            match (i, line.is_empty()) {
-                (0, _) => out.push_str("- "),
-                (_, false) => out.push_str("  "),
-                (_, true) => {}
-            }
-            out.push_str(line);
-            out.push('\n');
-        }
+        upsert::push_list_item(&mut before, &item.into_yaml()?);
     }
+    let mut out = appended;
+    out.reserve_exact(before.len() + tail.len());
+    out.insert_str(0, &before);
+    drop(before);
     out.push_str(tail);
     Ok(out)
 }
 
 fn read_list(input: &str) -> Result<ResourceList, String> {
     let mut docs =
-        yaml::load_documents_with(input, Schema::Kyaml).map_err(|e| match e.location() {
+        yaml::load_documents_unlocated(input, Schema::Kyaml).map_err(|e| match e.location() {
             Some(l) => format!("stdin:{l}: {e}"),
             None => format!("stdin: {e}"),
         })?;
@@ -282,6 +295,7 @@ fn fatal(message: String) -> Outcome {
 
 struct Done<'a> {
     items: Vec<Out<'a>>,
+    appended: Appended,
     results: Vec<ResultItem>,
 }
 
@@ -401,11 +415,18 @@ fn process<'a>(
         out
     };
     let parsed = crate::pipeline::parse_documents(&docs, &options, true).map_err(to_results)?;
+    // The copies of the buses read (annotations removed) are not needed past the parse.
+    drop(docs);
     let plans = crate::validate::validate(&parsed, &options).map_err(to_results)?;
 
     // Assemble the output as the buses render: input order, rendered objects upserted, new
     // ones appended.
-    let mut upsert = upsert::Upsert::new(&list.items, dropped, host.place_files);
+    let mut upsert = upsert::Upsert::new(
+        &list.items,
+        dropped,
+        host.place_files,
+        Appended::new(host.list_items),
+    );
     let mut rendered = Vec::new();
     let warnings =
         crate::pipeline::render_each(&plans, &parsed, &options, Some(&mut rand::rng()), |bus| {
@@ -441,8 +462,10 @@ fn process<'a>(
             list.items.len()
         )));
     }
+    let (items, appended) = upsert.finish();
     Ok(Done {
-        items: upsert.finish(),
+        items,
+        appended,
         results,
     })
 }

@@ -47,13 +47,64 @@ pub(super) struct Upsert<'a> {
     files: FileIndex,
     /// Whether new objects get file annotations (a path and an index).
     place_files: bool,
-    appended: Vec<Out<'a>>,
+    /// The new objects, already written as the output holds them, one after the other: the
+    /// bulk of a first render, kept as one text that can become the output itself.
+    appended: Appended,
+}
+
+/// The new objects as written so far, in the form of the output that receives them.
+pub(crate) struct Appended {
+    /// The text: entries of a ResourceList's `items` sequence, or documents of a YAML stream.
+    pub(crate) text: String,
+    /// Whether the text holds `items` entries rather than stream documents.
+    list_items: bool,
+}
+
+impl Appended {
+    /// Nothing appended yet; entries of a ResourceList's `items` when `list_items`, else
+    /// documents of a YAML stream.
+    pub(crate) fn new(list_items: bool) -> Self {
+        Appended {
+            text: String::new(),
+            list_items,
+        }
+    }
+
+    fn push(&mut self, yaml: &str) {
+        if self.list_items {
+            push_list_item(&mut self.text, yaml);
+        } else {
+            if !self.text.is_empty() {
+                self.text.push_str(crate::output::SEPARATOR);
+            }
+            self.text.push_str(yaml);
+        }
+    }
+}
+
+/// Writes the YAML document `yaml` to `out` as an entry of a block sequence: `- ` before its
+/// first line, two spaces before each other non-empty line.
+pub(crate) fn push_list_item(out: &mut String, yaml: &str) {
+    for (i, line) in yaml.lines().enumerate() {
+        match (i, line.is_empty()) {
+            (0, _) => out.push_str("- "),
+            (_, false) => out.push_str("  "),
+            (_, true) => {}
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
 }
 
 impl<'a> Upsert<'a> {
     /// Starts from `items`, less the `dropped` ones; new objects get file annotations when
-    /// `place_files`.
-    pub(super) fn new(items: &'a [Value], dropped: BTreeSet<usize>, place_files: bool) -> Self {
+    /// `place_files`, and are written to `appended`.
+    pub(super) fn new(
+        items: &'a [Value],
+        dropped: BTreeSet<usize>,
+        place_files: bool,
+        appended: Appended,
+    ) -> Self {
         let mut by_key: HashMap<ObjectKey, Vec<usize>> = HashMap::new();
         let mut by_file: HashMap<String, Vec<usize>> = HashMap::new();
         for (j, item) in items.iter().enumerate() {
@@ -78,7 +129,7 @@ impl<'a> Upsert<'a> {
             dropped,
             files: FileIndex::new(items),
             place_files,
-            appended: Vec::new(),
+            appended,
         }
     }
 
@@ -150,8 +201,7 @@ impl<'a> Upsert<'a> {
                 } else {
                     Vec::new()
                 };
-                self.appended
-                    .push(Out::Text(annotate::yaml(object, &extra)?));
+                self.appended.push(&annotate::yaml(object, &extra)?);
                 added += 1;
             }
         }
@@ -203,11 +253,9 @@ impl<'a> Upsert<'a> {
         .for_item(src))
     }
 
-    /// The output items: the input's, updated in place, then the new ones.
-    pub(super) fn finish(self) -> Vec<Out<'a>> {
-        let mut items: Vec<Out<'a>> = self.slots.into_iter().flatten().collect();
-        items.extend(self.appended);
-        items
+    /// The output items: the input's, updated in place, then the new ones (as written).
+    pub(super) fn finish(self) -> (Vec<Out<'a>>, Appended) {
+        (self.slots.into_iter().flatten().collect(), self.appended)
     }
 }
 
