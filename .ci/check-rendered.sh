@@ -10,18 +10,26 @@ out=target/ci-rendered
 rm -rf "$out" && mkdir -p "$out/objects" "$out/reference" "$out/nats"
 export EVENTBUS_GEN_SEED="eventbus-gen CI seed, not a secret"
 
-# Our own scenarios must all render; real-world manifests render or not as their headers say
-# (tests/it/golden.rs checks those verdicts).
-rendered=0
-for f in fixtures/{stan,exotic,mixed,jetstream,real-world}/*.yaml fixtures/stan/*.json; do
-  name=$(basename "$(dirname "$f")")-$(basename "${f%.*}")
-  args=(render --namespace argo-events --quiet -o "$out/objects/$name")
+# Renders FILE into OUT (an -o folder) with the options of its header and ARGS; fails quietly
+# (stderr in $out/stderr) so that the caller decides.
+render_fixture() { # FILE OUT ARGS...
+  local f=$1 dest=$2 opts
+  shift 2
+  local args=(render --namespace argo-events --quiet -o "$dest" "$@")
   opts=$(sed -n 's/^# eventbus-gen-options: //p' "$f")
   if [[ -n $opts ]]; then
     printf '%s\n' "$opts" > "$out/options.json"
     args+=(--options "$out/options.json")
   fi
-  if "$bin" "${args[@]}" "$f" 2>"$out/stderr"; then
+  "$bin" "${args[@]}" "$f" 2>"$out/stderr"
+}
+fixture_name() { echo "$(basename "$(dirname "$1")")-$(basename "${1%.*}")"; }
+
+# Our own scenarios must all render; real-world manifests render or not as their headers say
+# (tests/it/golden.rs checks those verdicts).
+rendered=0
+for f in fixtures/{stan,exotic,mixed,jetstream,real-world}/*.yaml fixtures/stan/*.json; do
+  if render_fixture "$f" "$out/objects/$(fixture_name "$f")"; then
     rendered=$((rendered + 1))
   elif [[ $f != fixtures/real-world/* ]]; then
     echo "fixture $f does not render:" >&2
@@ -29,23 +37,19 @@ for f in fixtures/{stan,exotic,mixed,jetstream,real-world}/*.yaml fixtures/stan/
     exit 1
   fi
 done
+[[ $rendered -ge 35 ]] || { echo "too few fixtures rendered: $rendered" >&2; exit 1; }
+
 # The same buses in reference mode (no Secret; volumes and the companion point at the
 # cluster's Secrets) go through the same validators, except nats-server -t, which needs the
 # Secrets' files.
+references=0
 for f in fixtures/{stan,jetstream}/*.yaml; do
-  name=$(basename "$(dirname "$f")")-$(basename "${f%.*}")
-  args=(render --namespace argo-events --quiet --secrets reference -o "$out/reference/$name")
-  opts=$(sed -n 's/^# eventbus-gen-options: //p' "$f")
-  if [[ -n $opts ]]; then
-    printf '%s\n' "$opts" > "$out/options.json"
-    args+=(--options "$out/options.json")
-  fi
-  "$bin" "${args[@]}" "$f" 2>"$out/stderr" || { echo "fixture $f does not render in reference mode:" >&2; cat "$out/stderr" >&2; exit 1; }
-  rendered=$((rendered + 1))
+  render_fixture "$f" "$out/reference/$(fixture_name "$f")" --secrets reference ||
+    { echo "fixture $f does not render in reference mode:" >&2; cat "$out/stderr" >&2; exit 1; }
+  references=$((references + 1))
 done
 files=$(find "$out/objects" "$out/reference" -name '*.yaml' | sort)
-echo "rendered $rendered fixtures into $(wc -l <<<"$files") object files"
-[[ $rendered -ge 35 ]] || { echo "too few fixtures rendered: $rendered" >&2; exit 1; }
+echo "rendered $rendered fixtures, and $references in reference mode, into $(wc -l <<<"$files") object files"
 
 # Every Kubernetes version the validator knows, 1.25 to 1.37.
 for minor in $(seq 25 37); do

@@ -102,7 +102,7 @@ fn namespace_and_name(value: &Value) -> (String, String) {
 }
 
 /// The (namespace, name) of every EventBus among `values`.
-pub(crate) fn buses_of<'v>(values: impl IntoIterator<Item = &'v Value>) -> Vec<(String, String)> {
+fn buses_of<'v>(values: impl IntoIterator<Item = &'v Value>) -> Vec<(String, String)> {
     values
         .into_iter()
         .filter(|v| kind(v) == Some(spec::KIND))
@@ -113,7 +113,7 @@ pub(crate) fn buses_of<'v>(values: impl IntoIterator<Item = &'v Value>) -> Vec<(
 /// The name of the bus among `buses` that the controller made `value` for, when it is one of
 /// the kinds the controller makes: such an object is set aside, since the render replaces it.
 /// An object or bus without a namespace matches any namespace.
-pub(crate) fn made_for_one_of(value: &Value, buses: &[(String, String)]) -> Option<String> {
+fn made_for_one_of(value: &Value, buses: &[(String, String)]) -> Option<String> {
     if !MADE_KINDS.contains(&kind(value)?) {
         return None;
     }
@@ -125,7 +125,7 @@ pub(crate) fn made_for_one_of(value: &Value, buses: &[(String, String)]) -> Opti
 }
 
 /// The warning for an object set aside by [`made_for_one_of`].
-pub(crate) fn set_aside_note(value: &Value, bus: &str) -> String {
+fn set_aside_note(value: &Value, bus: &str) -> String {
     let (_, name) = namespace_and_name(value);
     format!(
         "set aside {} {name}: made by the controller for EventBus {bus}; the render replaces it",
@@ -136,12 +136,14 @@ pub(crate) fn set_aside_note(value: &Value, bus: &str) -> String {
 /// Sifts the documents of an input: Secret documents lose their server-side fields, and
 /// objects the controller made for a bus of the same input are left out with a
 /// warning naming them. Everything else is kept as it is.
-pub(crate) fn sift<'a>(docs: Vec<Cow<'a, Document>>) -> (Vec<Cow<'a, Document>>, Vec<Warning>) {
+pub(crate) fn sift<'a>(docs: Vec<Cow<'a, Document>>) -> Sifted<'a> {
     let buses = buses_of(docs.iter().map(|d| &d.value));
     let mut kept = Vec::with_capacity(docs.len());
     let mut warnings = Vec::new();
+    let mut set_aside = std::collections::BTreeSet::new();
     for doc in docs {
         if let Some(bus) = made_for_one_of(&doc.value, &buses) {
+            set_aside.insert(doc.index);
             warnings.push(Warning {
                 path: String::new(),
                 message: set_aside_note(&doc.value, &bus),
@@ -162,7 +164,21 @@ pub(crate) fn sift<'a>(docs: Vec<Cow<'a, Document>>) -> (Vec<Cow<'a, Document>>,
             kept.push(doc);
         }
     }
-    (kept, warnings)
+    Sifted {
+        kept,
+        warnings,
+        set_aside,
+    }
+}
+
+/// What [`sift`] leaves of an input.
+pub(crate) struct Sifted<'a> {
+    /// The documents to read.
+    pub kept: Vec<Cow<'a, Document>>,
+    /// A warning for each document set aside.
+    pub warnings: Vec<Warning>,
+    /// The indices of the documents set aside (the controller's objects of a bus of the input).
+    pub set_aside: std::collections::BTreeSet<usize>,
 }
 
 /// Whether [`strip_server_fields`] would remove anything, without copying the document.

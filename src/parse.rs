@@ -25,6 +25,9 @@ pub struct Parsed {
     /// Whether the front end passes the documents it does not render through (the KRM function,
     /// Argo CD): a Secret that does not look like a bus's is then its user's, not an input.
     pub(crate) passes_through: bool,
+    /// Documents set aside as the controller's objects of a bus of the input (an export): a
+    /// front end that passes documents through leaves these out.
+    pub(crate) set_aside: std::collections::BTreeSet<usize>,
 }
 
 /// Where a Secret document is in the input.
@@ -144,8 +147,10 @@ pub(crate) fn read_documents(
         })
         .collect();
     // An export of a running bus: server-side fields go, the controller's objects are set aside.
-    let (docs, notes) = crate::export::sift(docs);
-    parsed.warnings.extend(notes);
+    let sifted = crate::export::sift(docs);
+    let docs = sifted.kept;
+    parsed.warnings.extend(sifted.warnings);
+    parsed.set_aside = sifted.set_aside;
     // Sized once: a bus is kilobytes, and growing by doubling would copy them all and keep up to
     // twice the room.
     let buses = docs

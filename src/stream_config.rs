@@ -85,27 +85,62 @@ pub(crate) fn read(text: &str) -> Result<Map<String, Value>, String> {
     }
 }
 
-/// The merged stream configuration as YAML (with a final newline), and the merged map.
+/// A merged stream configuration.
+pub(crate) struct Merged {
+    /// As YAML, with a final newline.
+    pub yaml: String,
+    /// As a map, keys lower-cased and sorted.
+    pub map: Map<String, Value>,
+    /// The keys the user's text set (lower-cased).
+    user_keys: Vec<String>,
+    /// Whether a base replaced the controller's defaults.
+    custom_base: bool,
+}
+
+impl Merged {
+    /// Whether the value of `key` comes from the base given in place of the controller's
+    /// defaults (the `jetstreamDefaults.streamConfig` option), not from the user's text.
+    pub(crate) fn set_by_base(&self, key: &str) -> bool {
+        self.custom_base && !self.user_keys.contains(&key.to_lowercase())
+    }
+}
+
+/// Which text of a merge does not read.
+#[derive(Debug)]
+pub(crate) enum MergeError {
+    /// The base: its own check reports it (the options are checked once, not per bus).
+    Base,
+    /// The user's text; the message.
+    User(String),
+}
+
+/// The merged stream configuration.
 ///
 /// `base` replaces the controller's defaults when given (as a changed controller config does);
 /// `user` is `spec.jetstream.streamConfig`, merged over it. An empty or comment-only text keeps
-/// what is below it. Fails with a message when a text is not YAML or not a mapping.
-pub(crate) fn merged(
-    base: Option<&str>,
-    user: Option<&str>,
-) -> Result<(String, Map<String, Value>), String> {
+/// what is below it. Fails, naming which text, when a text is not YAML or not a mapping.
+pub(crate) fn merged(base: Option<&str>, user: Option<&str>) -> Result<Merged, MergeError> {
     let mut merged = match base {
-        Some(text) => read(text)?,
+        Some(text) => read(text).map_err(|_| MergeError::Base)?,
         None => defaults(),
     };
+    let mut user_keys = Vec::new();
     if let Some(text) = user {
-        merge(&mut merged, read(text)?);
+        let over = read(text).map_err(MergeError::User)?;
+        user_keys = over.keys().cloned().collect();
+        merge(&mut merged, over);
     }
-    let Value::Object(merged) = sorted(Value::Object(merged)) else {
+    let Value::Object(map) = sorted(Value::Object(merged)) else {
         unreachable!("a map stays a map")
     };
-    let yaml = crate::output::to_yaml(&merged).map_err(|e| e.message().to_owned())?;
-    Ok((yaml, merged))
+    let yaml =
+        crate::output::to_yaml(&map).map_err(|e| MergeError::User(e.message().to_owned()))?;
+    Ok(Merged {
+        yaml,
+        map,
+        user_keys,
+        custom_base: base.is_some(),
+    })
 }
 
 /// A problem with one stream setting, found after the merge.
@@ -299,46 +334,48 @@ mod tests {
 
     #[test]
     fn defaults_render_as_upstream() {
-        let (yaml, _) = merged(None, None).unwrap();
+        let yaml = merged(None, None).unwrap().yaml;
         assert_eq!(
             yaml,
             "discard: 0\nduplicates: 300s\nmaxage: 168h\nmaxbytes: -1\nmaxmsgs: 50000\nreplicas: 3\nretention: 0\n"
         );
-        assert_eq!(merged(None, Some("")).unwrap().0, yaml);
-        assert_eq!(merged(None, Some("# nothing\n")).unwrap().0, yaml);
+        assert_eq!(merged(None, Some("")).unwrap().yaml, yaml);
+        assert_eq!(merged(None, Some("# nothing\n")).unwrap().yaml, yaml);
     }
 
     #[test]
     fn a_base_replaces_the_controller_defaults() {
-        let (yaml, _) = merged(Some("maxAge: 72h\nReplicas: 1\n"), Some("maxMsgs: 10")).unwrap();
+        let yaml = merged(Some("maxAge: 72h\nReplicas: 1\n"), Some("maxMsgs: 10"))
+            .unwrap()
+            .yaml;
         assert_eq!(yaml, "maxage: 72h\nmaxmsgs: 10\nreplicas: 1\n");
         assert!(merged(Some("- x"), None).is_err());
     }
 
     #[test]
     fn user_keys_merge_case_insensitively() {
-        let (yaml, map) = merged(None, Some("maxAge: 24h\nReplicas: 1\n")).unwrap();
+        let Merged { yaml, map, .. } = merged(None, Some("maxAge: 24h\nReplicas: 1\n")).unwrap();
         assert_eq!(
             yaml,
             "discard: 0\nduplicates: 300s\nmaxage: 24h\nmaxbytes: -1\nmaxmsgs: 50000\nreplicas: 1\nretention: 0\n"
         );
         assert_eq!(map["replicas"], Value::from(1));
-        let (yaml, _) = merged(None, Some("extra:\n  B: 1\n  a: x\n")).unwrap();
+        let yaml = merged(None, Some("extra:\n  B: 1\n  a: x\n")).unwrap().yaml;
         assert!(yaml.starts_with("discard: 0\nduplicates: 300s\nextra:\n  a: x\n  b: 1\n"));
     }
 
     #[test]
     fn read_as_yaml_1_2_like_the_controller() {
-        let (yaml, map) = merged(None, Some("discard: yes\nretention: on\n")).unwrap();
+        let Merged { yaml, map, .. } = merged(None, Some("discard: yes\nretention: on\n")).unwrap();
         assert_eq!(map["discard"], Value::from("yes"));
         assert_eq!(map["retention"], Value::from("on"));
         assert!(yaml.contains("discard: \"yes\"\n"), "{yaml}");
-        let (_, map) = merged(None, Some("extra: true\n")).unwrap();
+        let map = merged(None, Some("extra: true\n")).unwrap().map;
         assert_eq!(map["extra"], Value::Bool(true));
     }
 
     fn problems(user: &str) -> Vec<(String, bool)> {
-        let (_, map) = merged(None, Some(user)).unwrap();
+        let map = merged(None, Some(user)).unwrap().map;
         check(&map)
             .into_iter()
             .map(|p| (format!("{}: {}", p.key, p.message), p.warning))

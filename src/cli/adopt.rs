@@ -237,12 +237,14 @@ fn describe(o: &ObjectReport) -> String {
             replicas,
             automatic: false,
         } => format!(
-            "restarts pods: no config reloader, so the {replicas} pods of StatefulSet {statefulset} take the new config only when restarted (`kubectl rollout restart statefulset {statefulset}`)"
+            "restarts pods: no config reloader, so the {replicas} pods of StatefulSet {statefulset} take the new config only when restarted (`kubectl {}rollout restart statefulset {}`)",
+            namespace_flag(&o.namespace),
+            shell_word(statefulset)
         ),
         Verdict::Refused => format!(
-            "refused by the API server: immutable fields change; delete it with `kubectl{} delete statefulset {} --cascade=orphan`, then apply (pods and claims stay)",
-            if o.namespace.is_empty() { String::new() } else { format!(" -n {}", o.namespace) },
-            o.name
+            "refused by the API server: immutable fields change; delete it with `kubectl {}delete statefulset {} --cascade=orphan`, then apply (pods and claims stay)",
+            namespace_flag(&o.namespace),
+            shell_word(&o.name)
         ),
         Verdict::CredentialsChange => {
             "credentials change: clients holding the old ones are locked out".to_owned()

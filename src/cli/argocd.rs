@@ -52,7 +52,7 @@ fn generate(args: &DirArgs) -> Result<(), Failure> {
         Ok(generated) => {
             let mut w = stderr.lock();
             for note in &generated.notes {
-                let _ = writeln!(w, "{}", argocd::printable_line(note));
+                let _ = writeln!(w, "{}", eventbus_gen::frontend::advice::line(note));
             }
             drop(w);
             write_stdout(&generated.yaml)
@@ -60,7 +60,7 @@ fn generate(args: &DirArgs) -> Result<(), Failure> {
         Err(failure) => {
             let mut w = stderr.lock();
             for m in &failure.messages {
-                let _ = writeln!(w, "{}", argocd::printable_line(m));
+                let _ = writeln!(w, "{}", eventbus_gen::frontend::advice::line(m));
             }
             let n = failure.problems;
             let _ = writeln!(

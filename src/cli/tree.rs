@@ -196,8 +196,7 @@ pub(super) fn write(
 ) -> Result<(), Failure> {
     // 0. One run at a time: a second `render -o` of the same folder waits for the first, so
     //    two runs never mix their files.
-    require_folder(dir)?;
-    let made_dir = if std::fs::metadata(dir).is_err() {
+    let made_dir = if !require_folder(dir)? {
         std::fs::create_dir_all(dir)
             .map_err(|e| usage(format!("cannot create {}: {e}", dir.display())))?;
         true
@@ -213,11 +212,12 @@ pub(super) fn write(
     result
 }
 
-/// DIR may be absent (it is made) but not something other than a folder.
-fn require_folder(dir: &Path) -> Result<(), Failure> {
+/// Whether DIR exists; it may be absent (it is made) but not something other than a folder.
+fn require_folder(dir: &Path) -> Result<bool, Failure> {
     match std::fs::metadata(dir) {
         Ok(m) if !m.is_dir() => Err(usage(format!("{} is not a folder", dir.display()))),
-        _ => Ok(()),
+        Ok(_) => Ok(true),
+        Err(_) => Ok(false),
     }
 }
 

@@ -384,20 +384,23 @@ pub fn resolve(
                 PlanKind::Stan(_) => Ok(BusCredentials::None),
             },
         };
+        // The bus's positions, looked up only when a message needs one.
+        let locate = |path: &str| {
+            parsed
+                .buses
+                .iter()
+                .find(|b| b.document == plan.document)
+                .and_then(|b| b.locate(path))
+        };
         match resolved {
             Ok(c) => {
-                let bus = parsed.buses.iter().find(|b| b.document == plan.document);
                 for w in warnings.iter_mut().filter(|w| w.location.is_none()) {
-                    w.location = bus.and_then(|b| b.locate(&w.path));
+                    w.location = locate(&w.path);
                 }
                 buses.push((c, warnings));
             }
             Err(e) => {
-                let at = parsed
-                    .buses
-                    .iter()
-                    .find(|b| b.document == plan.document)
-                    .and_then(|b| b.locate(e.path()));
+                let at = locate(e.path());
                 errors.push(e.at(at).in_document(plan.document));
             }
         }

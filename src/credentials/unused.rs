@@ -91,10 +91,12 @@ fn find(plans: &[Plan], parsed: &Parsed, options: &RenderOptions) -> Vec<Unused>
         .chain(options.existing_secrets.iter())
         .collect();
     let default_ns = options.namespace.as_deref();
+    // The Secret names each plan reads, worked out once: they are looked up for every Secret.
+    let read_by: Vec<Vec<String>> = plans.iter().map(reads).collect();
     // The Secrets whose credentials a bus keeps.
-    let mut used: Vec<*const Secret> = Vec::new();
-    for plan in plans {
-        let found: Vec<Option<&Secret>> = reads(plan)
+    let mut used: std::collections::HashSet<*const Secret> = std::collections::HashSet::new();
+    for (plan, names) in plans.iter().zip(&read_by) {
+        let found: Vec<Option<&Secret>> = names
             .iter()
             .map(|name| find_secret(&secrets, default_ns, &plan.namespace, name))
             .collect();
@@ -120,12 +122,10 @@ fn find(plans: &[Plan], parsed: &Parsed, options: &RenderOptions) -> Vec<Unused>
         // points at is the cluster's business, and is said so even where the front end passes
         // it through (a plaintext Secret next to a reference render defeats its purpose).
         if !options.secrets.needs_values()
-            && let Some(plan) = plans.iter().find(|p| {
-                super::refs::resolve(p).ok().flatten().is_some_and(|r| {
-                    [&r.server, &r.client]
-                        .iter()
-                        .any(|n| find_secret(&[*secret], default_ns, &p.namespace, n).is_some())
-                })
+            && let Some((plan, _)) = plans.iter().zip(&read_by).find(|(p, names)| {
+                names
+                    .iter()
+                    .any(|n| find_secret(&[*secret], default_ns, &p.namespace, n).is_some())
             })
         {
             out.push(Unused {
@@ -164,7 +164,9 @@ fn find(plans: &[Plan], parsed: &Parsed, options: &RenderOptions) -> Vec<Unused>
         let here = |p: &Plan| ns.is_none_or(|ns| ns == p.namespace);
         let reading: Vec<&Plan> = plans
             .iter()
-            .filter(|p| reads(p).iter().any(|r| r == name))
+            .zip(&read_by)
+            .filter(|(_, names)| names.iter().any(|r| r == name))
+            .map(|(p, _)| p)
             .collect();
         // A bus in the Secret's namespace that reads it, but keeps nothing of it: the render
         // writes a Secret of that name in its place.

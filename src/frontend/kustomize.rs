@@ -158,7 +158,7 @@ pub fn run(config_name: &str, config: &str, resources: &str, env: &Environment) 
         match item.into_yaml() {
             Ok(text) => {
                 if !before.is_empty() {
-                    before.push_str("---\n");
+                    before.push_str(crate::output::SEPARATOR);
                 }
                 before.push_str(&text);
             }
@@ -168,7 +168,7 @@ pub fn run(config_name: &str, config: &str, resources: &str, env: &Environment) 
     // The new objects, already a stream, follow the items without being copied.
     let mut stdout = evaluated.appended.text;
     if !before.is_empty() && !stdout.is_empty() {
-        before.push_str("---\n");
+        before.push_str(crate::output::SEPARATOR);
     }
     stdout.insert_str(0, &before);
     Outcome {

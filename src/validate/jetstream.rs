@@ -57,17 +57,10 @@ pub(super) fn plan(
         options.jetstream_defaults.stream_config.as_deref(),
         js.stream_config.as_deref(),
     ) {
-        Ok((yaml, map)) => {
-            let user_keys = js
-                .stream_config
-                .as_deref()
-                .and_then(|t| crate::stream_config::read(t).ok())
-                .unwrap_or_default();
-            for p in crate::stream_config::check(&map) {
+        Ok(merged) => {
+            for p in crate::stream_config::check(&merged.map) {
                 let path = format!("{P}.streamConfig");
-                let from_option = !user_keys.contains_key(&p.key.to_lowercase())
-                    && options.jetstream_defaults.stream_config.is_some();
-                let message = if from_option {
+                let message = if merged.set_by_base(&p.key) {
                     format!(
                         "{}: {} (from the jetstreamDefaults.streamConfig option)",
                         p.key, p.message
@@ -81,7 +74,10 @@ pub(super) fn plan(
                     c.invalid(&path, message);
                 }
             }
-            if let Some(r) = map.get("replicas").and_then(serde_json::Value::as_i64)
+            if let Some(r) = merged
+                .map
+                .get("replicas")
+                .and_then(serde_json::Value::as_i64)
                 && r > i64::from(replicas)
             {
                 c.warn(
@@ -91,18 +87,12 @@ pub(super) fn plan(
                     ),
                 );
             }
-            yaml
+            merged.yaml
         }
-        Err(m) => {
-            // A default stream config that does not read is reported once, as an option error.
-            let base_unreadable = options
-                .jetstream_defaults
-                .stream_config
-                .as_deref()
-                .is_some_and(|b| crate::stream_config::read(b).is_err());
-            if !base_unreadable {
-                c.invalid(&format!("{P}.streamConfig"), m);
-            }
+        // A default stream config that does not read is reported once, as an option error.
+        Err(crate::stream_config::MergeError::Base) => String::new(),
+        Err(crate::stream_config::MergeError::User(m)) => {
+            c.invalid(&format!("{P}.streamConfig"), m);
             String::new()
         }
     };

@@ -4,12 +4,32 @@
 //! finalizer ties the rendered object to the life of another, and kubectl's last applied
 //! configuration would make the next `kubectl apply` compute its patch from a stale object.
 
+use std::borrow::Cow;
+
 use crate::export::LAST_APPLIED;
 use crate::spec::EventBus;
 
 /// `bus` without its server-side metadata and status, and the paths of what was removed, in a
-/// fixed order.
-pub(crate) fn strip(bus: &EventBus) -> (EventBus, Vec<String>) {
+/// fixed order. A bus without any (the usual spec from Git) is borrowed, not copied.
+pub(crate) fn strip(bus: &EventBus) -> (Cow<'_, EventBus>, Vec<String>) {
+    let m = &bus.metadata;
+    let clean_already = m.uid.is_none()
+        && m.resource_version.is_none()
+        && m.generation.is_none()
+        && m.creation_timestamp.is_none()
+        && m.deletion_timestamp.is_none()
+        && m.deletion_grace_period_seconds.is_none()
+        && m.self_link.is_none()
+        && m.managed_fields.is_none()
+        && m.owner_references.is_none()
+        && m.finalizers.is_none()
+        && m.annotations
+            .as_ref()
+            .is_none_or(|a| !a.contains_key(LAST_APPLIED))
+        && bus.status.is_none();
+    if clean_already {
+        return (Cow::Borrowed(bus), Vec::new());
+    }
     let mut clean = bus.clone();
     let mut removed = Vec::new();
     let m = &mut clean.metadata;
@@ -53,7 +73,7 @@ pub(crate) fn strip(bus: &EventBus) -> (EventBus, Vec<String>) {
         }
     }
     take(clean.status.take().is_some(), "status");
-    (clean, removed)
+    (Cow::Owned(clean), removed)
 }
 
 #[cfg(test)]

@@ -51,11 +51,6 @@ pub use crate::frontend::seed::SEED_ENV;
 pub use announce::{Announcement, announcements};
 pub use files::{Selection, select_files};
 
-/// A line for Argo CD's log and UI with every control character escaped: file names,
-/// parameters and variables reach messages, and must not forge lines or colours there.
-pub fn printable_line(line: &str) -> String {
-    crate::frontend::advice::line(line)
-}
 use files::{check_object, load_files};
 use params::{Values, finish, parameters, seed, user_env_params};
 use report::{locate_warning, no_bus_message, report, reword};
@@ -321,17 +316,15 @@ pub fn generate(dir: &Path, env: &Env) -> Result<Generated, Failure> {
     }
     let mut pieces = Vec::new();
     let (mut passed, mut replaced) = (0usize, 0usize);
-    // Objects the controller made for a bus of the folder (an export of a running bus) are
-    // what the render replaces: set aside, each named in a warning by the parse.
-    let buses_of_folder =
-        crate::export::buses_of(inputs.iter().flat_map(|i| i.docs.iter().map(|d| &d.value)));
     for input in &inputs {
         for doc in &input.docs {
             if let Some(range) = by_document.remove(&doc.index) {
                 pieces.push(Piece::Bus(range));
                 continue;
             }
-            if crate::export::made_for_one_of(&doc.value, &buses_of_folder).is_some() {
+            // The controller's objects of a bus of the folder (an export of a running bus) are
+            // what the render replaces: set aside by the parse, each named in a warning.
+            if parsed.set_aside.contains(&doc.index) {
                 continue;
             }
             let id = id_of(&doc.value);
