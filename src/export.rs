@@ -37,6 +37,16 @@ pub(crate) const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-config
 /// Kinds the controller makes for a native bus.
 const MADE_KINDS: &[&str] = &["StatefulSet", "Service", "ConfigMap", "PodDisruptionBudget"];
 
+/// The name of the EventBus an object's owner references name, if any.
+pub(crate) fn owner_bus(value: &Value) -> Option<&str> {
+    value
+        .pointer("/metadata/ownerReferences")?
+        .as_array()?
+        .iter()
+        .find(|o| o.get("kind").and_then(Value::as_str) == Some(spec::KIND))
+        .and_then(|o| o.get("name")?.as_str())
+}
+
 /// The bus (namespace, name) an object was made for, when it carries the controller's labels or
 /// an owner reference to an EventBus.
 pub(crate) fn made_for(value: &Value) -> Option<(String, String)> {
@@ -46,14 +56,7 @@ pub(crate) fn made_for(value: &Value) -> Option<(String, String)> {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    let owner = meta
-        .get("ownerReferences")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .find(|o| o.get("kind").and_then(Value::as_str) == Some(spec::KIND))
-        .and_then(|o| o.get("name")?.as_str());
-    if let Some(name) = owner {
+    if let Some(name) = owner_bus(value) {
         return Some((namespace, name.to_owned()));
     }
     let labels = meta.get("labels")?;

@@ -167,9 +167,9 @@ pub(crate) fn read_documents(
                 }
                 Err(u) => unread.push(u),
             },
-            DocumentKind::Secret => match read_secret(&doc.value) {
-                Ok(s) => {
-                    for path in secret_unknown_fields(&doc.value) {
+            DocumentKind::Secret => match read_secret_noting(&doc.value) {
+                Ok((s, unknown)) => {
+                    for path in unknown {
                         parsed.warnings.push(Warning {
                             message: format!(
                                 "Secret {}: unknown field of a v1 Secret; it is not read",
@@ -230,9 +230,18 @@ pub(crate) struct SecretError {
 /// Reads a `v1` `Secret` document as the Kubernetes API would. Every front end reads the
 /// Secrets of its input through here, so they all reject the same documents.
 pub(crate) fn read_secret(value: &Value) -> Result<Secret, SecretError> {
+    read_secret_noting(value).map(|(secret, _)| secret)
+}
+
+/// [`read_secret`], with the paths of the fields a v1 Secret does not have (serde skips them),
+/// found in the same pass.
+fn read_secret_noting(value: &Value) -> Result<(Secret, Vec<String>), SecretError> {
+    let mut unknown = Vec::new();
+    let mut record = |p: serde_ignored::Path<'_>| unknown.push(ignored_path(&p));
+    let de = serde_ignored::Deserializer::new(value, &mut record);
     // serde's own message may quote data; only the path (keys, never values) is kept.
-    let e = match serde_path_to_error::deserialize::<_, Secret>(value) {
-        Ok(secret) => return Ok(secret),
+    let e = match serde_path_to_error::deserialize::<_, Secret>(de) {
+        Ok(secret) => return Ok((secret, unknown)),
         Err(e) => e,
     };
     let path = serde_path(e.path());
@@ -251,15 +260,6 @@ pub(crate) fn read_secret(value: &Value) -> Result<Secret, SecretError> {
         _ => format!("{secret} does not parse as a v1 Secret: {path} has the wrong type"),
     };
     Err(SecretError { path, message })
-}
-
-/// The fields of a Secret document that a v1 Secret does not have (serde would skip them).
-fn secret_unknown_fields(value: &Value) -> Vec<String> {
-    let mut unknown = Vec::new();
-    let mut record = |p: serde_ignored::Path<'_>| unknown.push(ignored_path(&p));
-    let de = serde_ignored::Deserializer::new(value, &mut record);
-    let _ = <Secret as serde::Deserialize>::deserialize(de);
-    unknown
 }
 
 /// Parses one `EventBus` document. On failure, every problem of its form comes back: unknown

@@ -230,7 +230,7 @@ pub(crate) fn check(merged: &Map<String, Value>) -> Vec<Problem> {
     }
     let mut unknown: Vec<&String> = merged
         .keys()
-        .filter(|k| !READ_BY_CLIENTS.iter().any(|r| r.to_lowercase() == **k))
+        .filter(|k| !READ_BY_CLIENTS.iter().any(|r| r.eq_ignore_ascii_case(k)))
         .collect();
     unknown.sort();
     for key in unknown {

@@ -532,9 +532,19 @@ pub fn compare(rendered: &[Value], live: &[Value]) -> Report {
     };
     let mut report = Report::default();
     let mut matched = vec![false; live.len()];
+    // Live objects by identity, the first of each (an export lists every object once).
+    let mut by_key: std::collections::HashMap<(&str, &str, &str), usize> =
+        std::collections::HashMap::with_capacity(live.len());
+    for (i, l) in live.iter().enumerate() {
+        by_key
+            .entry((kind(l), meta(l, "namespace"), meta(l, "name")))
+            .or_insert(i);
+    }
     for r in rendered {
         let k = key(r);
-        let found = live.iter().position(|l| key(l) == k);
+        let found = by_key
+            .get(&(k.0.as_str(), k.1.as_str(), k.2.as_str()))
+            .copied();
         let (verdict, paths, kept) = match found {
             Some(i) => {
                 matched[i] = true;
@@ -563,14 +573,7 @@ pub fn compare(rendered: &[Value], live: &[Value]) -> Report {
         });
     }
     for l in live {
-        let owner = l
-            .pointer("/metadata/ownerReferences")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .find(|o| o.get("kind").and_then(Value::as_str) == Some(spec::KIND))
-            .and_then(|o| o.get("name")?.as_str());
-        if let Some(owner) = owner {
+        if let Some(owner) = crate::export::owner_bus(l) {
             let (kind, namespace, name) = key(l);
             report.owned.push(Owned {
                 kind,
@@ -587,9 +590,9 @@ pub fn compare(rendered: &[Value], live: &[Value]) -> Report {
             .iter()
             .filter(|o| o.owner == name && (o.namespace == namespace || namespace.is_empty()))
             .count();
-        let live_bus = live.iter().find(|l| {
-            kind(l) == spec::KIND && meta(l, "namespace") == namespace && meta(l, "name") == name
-        });
+        let live_bus = by_key
+            .get(&(spec::KIND, namespace, name))
+            .map(|&i| &live[i]);
         let stage = match live_bus {
             None => Stage::NotLive {
                 owned_objects: owned > 0,

@@ -130,6 +130,17 @@ pub(crate) const CLIENT_TOKEN: TokenKey = TokenKey {
 /// The annotation on a NATS Streaming auth Secret naming the auth strategy it was made for.
 pub(crate) const STRATEGY_ANNOTATION: &str = "strategy";
 
+/// Whether a Secret may hold a NATS Streaming token: annotated `strategy: token` (the
+/// controller's), or not annotated at all.
+pub(crate) fn holds_token(secret: &Secret) -> bool {
+    secret
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(STRATEGY_ANNOTATION))
+        .is_none_or(|s| s == "token")
+}
+
 /// The token held by `secret`, the existing Secret `name` of a token-auth bus.
 ///
 /// `Ok(None)` when the Secret is absent or is no token source: annotated with a strategy other
@@ -146,14 +157,14 @@ pub(crate) fn existing_token(
     let Some(secret) = secret else {
         return Ok(None);
     };
+    if !holds_token(secret) {
+        return Ok(None);
+    }
     let strategy = secret
         .metadata
         .annotations
         .as_ref()
         .and_then(|a| a.get(STRATEGY_ANNOTATION));
-    if strategy.is_some_and(|s| s != "token") {
-        return Ok(None);
-    }
     let TokenKey { key, form, read } = how;
     let meant = match strategy {
         Some(_) => "is annotated strategy: token,",

@@ -9,7 +9,7 @@
 use k8s_openapi::api::core::v1::Secret;
 
 use super::find_secret;
-use super::stan::STRATEGY_ANNOTATION;
+use super::stan::{STRATEGY_ANNOTATION, holds_token};
 use crate::error::{Error, ErrorKind, Location, Warning};
 use crate::names::{CONTROLLER_NAME, LABEL_CONTROLLER};
 use crate::options::RenderOptions;
@@ -55,16 +55,6 @@ fn instead(plan: &Plan, options: &RenderOptions) -> String {
     } else {
         format!("the bus needs a new {what}")
     }
-}
-
-/// Whether the annotation lets a NATS Streaming token be kept (the controller's `strategy`).
-fn holds_token(secret: &Secret) -> bool {
-    secret
-        .metadata
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get(STRATEGY_ANNOTATION))
-        .is_none_or(|s| s == "token")
 }
 
 /// A Secret as messages name it: `namespace/name`, or the name alone without a namespace.

@@ -115,20 +115,26 @@ pub(super) fn plan(c: &mut Checker<'_>, n: &NativeStrategy, options: &RenderOpti
     }
 }
 
-/// The shortest Raft timeouts the Raft library of NATS Streaming accepts, in nanoseconds, and
-/// the defaults NATS Streaming uses for a timeout of 0 (the controller's defaults too).
-const RAFT_TIMEOUTS: [(&str, i128, i128, &str); 4] = [
-    ("raftHeartbeatTimeout", 5_000_000, 2_000_000_000, "2s"),
-    ("raftElectionTimeout", 5_000_000, 2_000_000_000, "2s"),
-    ("raftLeaseTimeout", 5_000_000, 1_000_000_000, "1s"),
-    ("raftCommitTimeout", 1_000_000, 100_000_000, "100ms"),
+/// The shortest Raft timeouts the Raft library of NATS Streaming accepts, in nanoseconds and as
+/// text, and the defaults NATS Streaming uses for a timeout of 0 (the controller's defaults too).
+const RAFT_TIMEOUTS: [(&str, i128, &str, i128, &str); 4] = [
+    (
+        "raftHeartbeatTimeout",
+        5_000_000,
+        "5ms",
+        2_000_000_000,
+        "2s",
+    ),
+    ("raftElectionTimeout", 5_000_000, "5ms", 2_000_000_000, "2s"),
+    ("raftLeaseTimeout", 5_000_000, "5ms", 1_000_000_000, "1s"),
+    ("raftCommitTimeout", 1_000_000, "1ms", 100_000_000, "100ms"),
 ];
 
 /// Durations Go reads but NATS Streaming refuses at start-up, so every pod would crash-loop:
 /// a negative `maxAge` (its store limits refuse it), and Raft timeouts below the Raft library's
 /// minimums or out of its order (lease no longer than heartbeat, election no shorter).
 /// Malformed values are reported by the format check already and skipped here.
-fn timing_ranges(c: &mut super::Checker<'_>, n: &NativeStrategy) {
+fn timing_ranges(c: &mut Checker<'_>, n: &NativeStrategy) {
     const P: &str = "spec.nats.native";
     let nanos = |v: &Option<String>| {
         v.as_deref()
@@ -146,19 +152,20 @@ fn timing_ranges(c: &mut super::Checker<'_>, n: &NativeStrategy) {
         &n.raft_lease_timeout,
         &n.raft_commit_timeout,
     ];
+    // Each given timeout read once, in nanoseconds; None when absent or unreadable.
+    let read = given.map(nanos);
     // The value NATS Streaming runs with (0 and unset mean its default); None when unreadable.
     let mut effective = [Some(0i128); 4];
-    for (i, ((field, least, default, default_text), value)) in
+    for (i, ((field, least, least_text, default, default_text), value)) in
         RAFT_TIMEOUTS.iter().zip(given).enumerate()
     {
-        effective[i] = match (value, nanos(value)) {
+        effective[i] = match (value, read[i]) {
             (None, _) | (Some(_), Some(0)) => Some(*default),
             (Some(_), Some(v)) if v < *least => {
-                let least = if *least == 1_000_000 { "1ms" } else { "5ms" };
                 c.invalid(
                     &format!("{P}.{field}"),
                     format!(
-                        "is shorter than NATS Streaming's Raft library accepts; use at least {least}, or 0 for the default {default_text}"
+                        "is shorter than NATS Streaming's Raft library accepts; use at least {least_text}, or 0 for the default {default_text}"
                     ),
                 );
                 None
@@ -171,9 +178,9 @@ fn timing_ranges(c: &mut super::Checker<'_>, n: &NativeStrategy) {
     let shown = |i: usize| {
         given[i]
             .as_deref()
-            .filter(|v| crate::values::go_duration_nanos(v).ok() != Some(0))
+            .filter(|_| read[i] != Some(0))
             .map(crate::error::quote)
-            .unwrap_or_else(|| format!("{} by default", RAFT_TIMEOUTS[i].3))
+            .unwrap_or_else(|| format!("{} by default", RAFT_TIMEOUTS[i].4))
     };
     if let (Some(lease), Some(heartbeat)) = (lease, heartbeat)
         && lease > heartbeat
