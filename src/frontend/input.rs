@@ -45,11 +45,7 @@ pub fn read_text(reader: impl Read) -> Result<String, ReadError> {
 /// read while a writer holds it open; one that no writer holds reads as empty instead of
 /// blocking the run forever (the file is opened without blocking, and reads wait for data).
 pub fn read_file(path: &Path) -> Result<String, ReadError> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
-    let file = options.open(path).map_err(ReadError::Io)?;
+    let file = crate::frontend::fsread::open_nonblocking(path).map_err(ReadError::Io)?;
     read_text(Waiting(file))
 }
 
@@ -76,20 +72,14 @@ impl Read for Waiting {
 /// have been put in place since they were chosen. Anything but a regular file is an
 /// [`ReadError::Io`] of kind `InvalidInput`.
 pub fn read_chosen(path: &Path) -> Result<String, ReadError> {
-    let bytes = crate::frontend::fsread::read_regular(path, MAX_INPUT_BYTES as u64 + 1)
-        .map_err(ReadError::Io)?
-        .ok_or_else(|| {
-            ReadError::Io(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                "not a regular file",
-            ))
-        })?;
-    if bytes.len() > MAX_INPUT_BYTES {
-        return Err(ReadError::Input(format!(
-            "more than {MAX_INPUT_BYTES} bytes; larger inputs are not read"
+    let file = crate::frontend::fsread::open_no_follow(path).map_err(ReadError::Io)?;
+    if !file.metadata().map_err(ReadError::Io)?.is_file() {
+        return Err(ReadError::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
         )));
     }
-    decode(bytes).map_err(ReadError::Input)
+    read_text(file)
 }
 
 /// Bytes to text: UTF-8 (a leading byte order mark dropped), or UTF-16 with a byte order mark.

@@ -97,16 +97,9 @@ const OPTIONS_TERMS: Terms = Terms {
     option: |key| format!("{key} in the spec of the EventBusRenderOptions"),
 };
 
-/// The result of one run.
-#[derive(Clone, Debug)]
-pub struct Outcome {
-    /// The YAML stream to print on stdout; empty on failure.
-    pub stdout: String,
-    /// Lines for stderr: one per error or warning, then a count of errors on failure.
-    pub stderr: Vec<String>,
-    /// False on any error; the process must then exit 1.
-    pub success: bool,
-}
+/// What a run of the plugin gives: the same as the KRM function's (here `stdout` is the YAML
+/// stream of objects, empty on failure).
+pub use crate::frontend::function::Outcome;
 
 impl Outcome {
     fn failure(message: &str) -> Self {
@@ -214,10 +207,12 @@ fn read_config(name: &str, text: &str) -> Result<Value, String> {
 
 /// The resources on stdin: a YAML stream of objects.
 fn read_resources(text: &str) -> Result<Vec<Value>, String> {
-    let docs = yaml::load_documents_with(text, Schema::Kyaml).map_err(|e| match e.location() {
-        Some(l) => format!("stdin:{l}: {e}"),
-        None => format!("stdin: {e}"),
-    })?;
+    // Positions of fields are never used here (only the values go on), so none are recorded.
+    let docs =
+        yaml::load_documents_unlocated(text, Schema::Kyaml).map_err(|e| match e.location() {
+            Some(l) => format!("stdin:{l}: {e}"),
+            None => format!("stdin: {e}"),
+        })?;
     docs.into_iter()
         .filter(|d| !d.value.is_null())
         .map(|d| {

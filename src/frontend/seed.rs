@@ -26,15 +26,7 @@ pub fn from_file(path: &Path) -> Result<Seed, String> {
     if !kind.is_file() {
         return Err(format!("the seed file {shown} is not a regular file"));
     }
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK);
-    }
-    let file = options
-        .open(path)
+    let file = crate::frontend::fsread::open_nonblocking(path)
         .map_err(|e| format!("cannot read the seed file {shown}: {e}"))?;
     let meta = file
         .metadata()
