@@ -33,13 +33,13 @@ const PATH: &str = "spec.jetstream";
 pub(super) fn secrets(
     plan: &Plan,
     js: &JetStreamPlan,
+    r: &super::refs::SecretRefs,
     secrets: &[&Secret],
     options: &RenderOptions,
     rng: Option<&mut dyn CryptoRng>,
     warnings: &mut Vec<Warning>,
 ) -> Result<JetStreamSecrets, Error> {
     let n = &JetStreamNames::new(&plan.name);
-    let r = &super::refs::resolve(plan)?.expect("a JetStream bus has Secrets");
     let server = find_secret(
         secrets,
         options.namespace.as_deref(),

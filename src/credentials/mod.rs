@@ -356,15 +356,18 @@ pub fn resolve(
                     remote_key: refs::remote_key(prefix, plan),
                 }))
             }
-            _ => match &plan.kind {
+            (_, Ok(Some(r))) => match &plan.kind {
                 PlanKind::Stan(stan) if stan.auth == StanAuth::Token => {
-                    stan::token(plan, &secrets, options, rng, &mut warnings)
+                    stan::token(plan, &r, &secrets, options, rng, &mut warnings)
                         .map(BusCredentials::StanToken)
                 }
                 PlanKind::JetStream(js) => {
-                    jetstream::secrets(plan, js, &secrets, options, rng, &mut warnings)
+                    jetstream::secrets(plan, js, &r, &secrets, options, rng, &mut warnings)
                         .map(BusCredentials::JetStream)
                 }
+                _ => Ok(BusCredentials::None),
+            },
+            (_, Ok(None)) => match &plan.kind {
                 PlanKind::External(_) => {
                     // Nothing to name: say so rather than drop the annotation.
                     for (key, _) in refs::overrides(plan) {
@@ -381,7 +384,7 @@ pub fn resolve(
                     }
                     Ok(BusCredentials::None)
                 }
-                PlanKind::Stan(_) => Ok(BusCredentials::None),
+                _ => Ok(BusCredentials::None),
             },
         };
         // The bus's positions, looked up only when a message needs one.

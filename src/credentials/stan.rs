@@ -16,12 +16,12 @@ const PATH: &str = "spec.nats.native.auth";
 /// `rng` is given.
 pub(super) fn token(
     plan: &Plan,
+    r: &super::refs::SecretRefs,
     secrets: &[&Secret],
     options: &RenderOptions,
     rng: Option<&mut dyn CryptoRng>,
     warnings: &mut Vec<Warning>,
 ) -> Result<SecretString, Error> {
-    let r = super::refs::resolve(plan)?.expect("a NATS Streaming bus has Secrets");
     let existing = |name: String, how| {
         let secret = find_secret(
             secrets,

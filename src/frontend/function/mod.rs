@@ -103,6 +103,8 @@ pub(crate) struct Evaluated<'a> {
     pub(crate) results: Vec<ResultItem>,
     /// False when an error result was produced; `items` are then the input items.
     pub(crate) success: bool,
+    /// Whether kpt runs the function (see [`run_by_kpt`]).
+    pub(crate) kpt: bool,
 }
 
 /// Runs the function on `list` for `host`.
@@ -111,7 +113,8 @@ pub(crate) fn evaluate<'a>(
     env: &Environment,
     host: &Host,
 ) -> Evaluated<'a> {
-    let (items, appended, mut results) = match process(list, env, host) {
+    let kpt = run_by_kpt(list);
+    let (items, appended, mut results) = match process(list, env, host, kpt) {
         Ok(done) => (done.items, done.appended, done.results),
         Err(results) => (
             list.items.iter().map(Out::Item).collect(),
@@ -132,6 +135,7 @@ pub(crate) fn evaluate<'a>(
         appended,
         results,
         success,
+        kpt,
     }
 }
 
@@ -179,9 +183,9 @@ pub fn run(input: &str, env: &Environment) -> Outcome {
         appended,
         results,
         success,
+        kpt,
     } = evaluate(&list, env, &KRM_HOST);
     // kpt prints the results and stderr both: there, each result is shown once, as a result.
-    let kpt = run_by_kpt(&list);
     stderr.extend(stderr_lines(&results, "the items were left unchanged", kpt));
     let out = ResourceList {
         api_version: if list.has_known_api_version() {
@@ -303,13 +307,13 @@ fn process<'a>(
     list: &'a ResourceList,
     env: &Environment,
     host: &Host,
+    kpt: bool,
 ) -> Result<Done<'a>, Vec<ResultItem>> {
     let fc = list
         .function_config
         .as_ref()
         .filter(|c| !krm::is_placeholder_config(c));
     let generator = fc.is_some_and(|c| document_kind(c) == DocumentKind::EventBus);
-    let kpt = run_by_kpt(list);
     let (mut options, source) = config::read(fc, generator)?;
     if options.secrets == crate::SecretsMode::Only {
         // The package would keep the Secrets alone, their values in plaintext, and lose the
