@@ -212,6 +212,31 @@ pub(super) fn write(
     result
 }
 
+/// What stands at an object's path, against the text `-o` would write there.
+enum State {
+    /// Nothing.
+    Absent,
+    /// Exactly that text.
+    Same,
+    /// eventbus-gen's file with other text, or a file an earlier version wrote (no header yet)
+    /// that holds exactly the object: `-o` replaces it.
+    Ours,
+    /// A file of the user's: `-o` refuses to replace it.
+    Foreign,
+}
+
+/// The text `-o` writes for `yaml` at `path` (the header first), and what stands there now.
+fn compare(path: &Path, yaml: &str) -> Result<(String, State), Failure> {
+    let text = format!("{HEADER}\n{yaml}");
+    let state = match existing_file(path, text.len().max(yaml.len()) + 1)? {
+        None => State::Absent,
+        Some(old) if old == text => State::Same,
+        Some(old) if owns_text(&old) || old == yaml => State::Ours,
+        Some(_) => State::Foreign,
+    };
+    Ok((text, state))
+}
+
 /// Whether DIR exists; it may be absent (it is made) but not something other than a folder.
 fn require_folder(dir: &Path) -> Result<bool, Failure> {
     match std::fs::metadata(dir) {
@@ -260,14 +285,12 @@ fn write_locked(
                 folders.insert(at.clone(), exists);
             }
         }
-        let text = format!("{HEADER}\n{yaml}");
-        let change = match existing_file(path, text.len().max(yaml.len()) + 1)? {
-            None => Change::Written,
-            Some(old) if old == text => Change::Unchanged,
-            // A file an earlier version wrote (no header yet) is adopted when it holds exactly
-            // the object.
-            Some(old) if owns_text(&old) || old == *yaml => Change::Updated,
-            Some(_) => {
+        let (text, state) = compare(path, yaml)?;
+        let change = match state {
+            State::Absent => Change::Written,
+            State::Same => Change::Unchanged,
+            State::Ours => Change::Updated,
+            State::Foreign => {
                 return Err(usage(format!(
                     "{} exists and was not written by eventbus-gen (its first line is not the \
                      eventbus-gen header); move it away, or delete it to let eventbus-gen write \
@@ -435,17 +458,16 @@ pub(super) fn check(
                 break;
             }
         }
-        let text = format!("{HEADER}\n{yaml}");
-        let old = if folders_there {
-            existing_file(path, text.len().max(yaml.len()) + 1)?
+        let state = if folders_there {
+            compare(path, yaml)?.1
         } else {
-            None
+            State::Absent
         };
-        let difference = match old {
-            None => Some(Difference::Missing),
-            Some(old) if old == text => None,
-            Some(old) if owns_text(&old) || old == *yaml => Some(Difference::Stale),
-            Some(_) => Some(Difference::InTheWay),
+        let difference = match state {
+            State::Absent => Some(Difference::Missing),
+            State::Same => None,
+            State::Ours => Some(Difference::Stale),
+            State::Foreign => Some(Difference::InTheWay),
         };
         if let Some(d) = difference {
             found.push((d, path));

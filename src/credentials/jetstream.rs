@@ -216,7 +216,8 @@ fn disagreements(r: &SecretRefs, server: &Data, client: &Data) -> Vec<String> {
     problems
 }
 
-/// The user and password of a client's `client-auth`.
+/// The user and password of a client's `client-auth`, as the Argo Events clients read it: a
+/// YAML mapping with a `username` and a `password`, each a plain value.
 fn client_login(value: &[u8]) -> Option<(String, String)> {
     let doc = crate::yaml::load_documents(std::str::from_utf8(value).ok()?)
         .ok()?
@@ -224,7 +225,8 @@ fn client_login(value: &[u8]) -> Option<(String, String)> {
         .next()?;
     let text = |k: &str| match doc.value.get(k)? {
         serde_json::Value::String(s) => Some(s.clone()),
-        v => Some(v.to_string()),
+        v @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_)) => Some(v.to_string()),
+        _ => None,
     };
     Some((text("username")?, text("password")?))
 }
@@ -243,22 +245,9 @@ fn holds_word(text: &str, word: &str) -> bool {
         })
 }
 
-/// A client Secret's `client-auth` as the Argo Events clients read it: a YAML mapping with a
-/// `username` and a `password`, each a plain value.
+/// Whether a client Secret's `client-auth` holds a login the clients can read.
 pub(crate) fn client_auth_ok(value: &[u8]) -> bool {
-    let Some(doc) = std::str::from_utf8(value)
-        .ok()
-        .and_then(|t| crate::yaml::load_documents(t).ok())
-        .and_then(|d| d.into_iter().next())
-    else {
-        return false;
-    };
-    let scalar = |k: &str| {
-        doc.value
-            .get(k)
-            .is_some_and(|v| v.is_string() || v.is_number() || v.is_boolean())
-    };
-    scalar("username") && scalar("password")
+    client_login(value).is_some()
 }
 
 #[derive(Serialize)]
