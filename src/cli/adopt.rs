@@ -10,7 +10,7 @@ use eventbus_gen::frontend::pipeline;
 use serde_json::{Value, json};
 
 use super::options::OptionArgs;
-use super::render::{Inputs, report_errors, report_warnings};
+use super::render::{Inputs, invalid, report_warnings};
 use super::{Failure, write_stdout};
 
 #[derive(Args, Debug)]
@@ -77,14 +77,9 @@ pub(super) fn adopt(args: AdoptArgs) -> Result<u8, Failure> {
             _ => spec.file_of(doc),
         }
     };
-    let parsed = pipeline::parse_documents(&docs, &options, false).map_err(|e| {
-        report_errors(&e, &|e| file_of(e.document()));
-        Failure::Invalid
-    })?;
-    let plans = pipeline::validate(&parsed, &options).map_err(|e| {
-        report_errors(&e, &|e| file_of(e.document()));
-        Failure::Invalid
-    })?;
+    let parsed =
+        pipeline::parse_documents(&docs, &options, false).map_err(|e| invalid(&e, &file_of))?;
+    let plans = pipeline::validate(&parsed, &options).map_err(|e| invalid(&e, &file_of))?;
     if plans.is_empty() {
         eprintln!("eventbus-gen: no EventBus found in the specs; nothing to compare");
         return Err(Failure::Invalid);
@@ -103,10 +98,7 @@ pub(super) fn adopt(args: AdoptArgs) -> Result<u8, Failure> {
         }
         Ok(())
     });
-    let warnings = result.map_err(|e| {
-        report_errors(&e, &|e| file_of(e.document()));
-        Failure::Invalid
-    })?;
+    let warnings = result.map_err(|e| invalid(&e, &file_of))?;
     if !args.quiet {
         // Unused Secrets of the export are expected: it holds other buses' too.
         report_warnings(&warnings, &file_of);

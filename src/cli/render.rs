@@ -52,6 +52,13 @@ const TERMS: advice::Terms = advice::Terms {
     },
 };
 
+/// Prints `errors` ([`report_errors`], each in the file `file_of` names for its document) and
+/// gives the failure of invalid input.
+pub(super) fn invalid(errors: &Errors, file_of: &dyn Fn(Option<usize>) -> String) -> Failure {
+    report_errors(errors, &|e| file_of(e.document()));
+    Failure::Invalid
+}
+
 /// Prints errors as `file:line:column: error: path: message`.
 pub(super) fn report_errors(errors: &Errors, name_of: &dyn Fn(&Error) -> String) {
     let stderr = std::io::stderr();
@@ -210,8 +217,7 @@ fn render_args(args: RenderArgs) -> Result<(), Failure> {
     let parsed = match pipeline::parse_documents(&docs, &options, false) {
         Ok(parsed) => parsed,
         Err(e) => {
-            report_errors(&e, &|e| file_of(e.document()));
-            return Err(Failure::Invalid);
+            return Err(invalid(&e, &file_of));
         }
     };
     // The parsed buses hold all that is used from here on; the document trees go now, not after
@@ -220,8 +226,7 @@ fn render_args(args: RenderArgs) -> Result<(), Failure> {
     let plans = match pipeline::validate(&parsed, &options) {
         Ok(plans) => plans,
         Err(e) => {
-            report_errors(&e, &|e| file_of(e.document()));
-            return Err(Failure::Invalid);
+            return Err(invalid(&e, &file_of));
         }
     };
     if plans.is_empty() {
@@ -273,8 +278,7 @@ fn render_args(args: RenderArgs) -> Result<(), Failure> {
     let warnings = match rendered {
         Ok(w) => w,
         Err(e) => {
-            report_errors(&e, &|e| file_of(e.document()));
-            return Err(Failure::Invalid);
+            return Err(invalid(&e, &file_of));
         }
     };
     if let Some(path) = clash {

@@ -8,7 +8,7 @@ use eventbus_gen::frontend::pipeline;
 use eventbus_gen::frontend::secrets::{BusSecrets, secret_templates};
 
 use super::options::OptionArgs;
-use super::render::{Inputs, report_errors};
+use super::render::{Inputs, invalid};
 use super::{Failure, write_stdout};
 
 #[derive(Subcommand, Debug)]
@@ -51,14 +51,8 @@ pub(super) fn run(command: Command) -> Result<(), Failure> {
     let file_of = |doc: Option<usize>| inputs.file_of(doc);
     let plans = pipeline::parse_documents(&inputs.docs, &options, false)
         .and_then(|parsed| pipeline::validate(&parsed, &options))
-        .map_err(|e| {
-            report_errors(&e, &|e| file_of(e.document()));
-            Failure::Invalid
-        })?;
-    let buses = secret_templates(&plans, &options).map_err(|e| {
-        report_errors(&e.into(), &|e| file_of(e.document()));
-        Failure::Invalid
-    })?;
+        .map_err(|e| invalid(&e, &file_of))?;
+    let buses = secret_templates(&plans, &options).map_err(|e| invalid(&e.into(), &file_of))?;
     let files: Vec<String> = plans
         .iter()
         .filter(|p| {
