@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::num::NonZeroUsize;
 
 use k8s_openapi::api::core::v1::Secret;
 use serde::{Deserialize, Serialize};
@@ -82,6 +83,17 @@ pub struct RenderOptions {
     /// forever; a new version is only used when asked for, so no upgrade rotates credentials.
     /// Default: `v1`.
     pub derivation: Derivation,
+    /// How many threads may derive JetStream keys and certificates at once (the only costly
+    /// step of a render). The output does not depend on it. Default: one, so the library starts
+    /// no thread unless asked; the command-line front ends use what the machine offers. Never
+    /// serialized.
+    #[serde(skip, default = "one_thread")]
+    #[cfg_attr(feature = "schema", schemars(skip))]
+    pub threads: NonZeroUsize,
+}
+
+fn one_thread() -> NonZeroUsize {
+    NonZeroUsize::MIN
 }
 
 /// What a render does with the Secrets of a native bus.
@@ -191,6 +203,7 @@ impl Default for RenderOptions {
             secret_store: None,
             remote_key_prefix: DEFAULT_REMOTE_KEY_PREFIX.to_owned(),
             derivation: Derivation::V1,
+            threads: one_thread(),
         }
     }
 }
@@ -308,6 +321,14 @@ impl RenderOptions {
     #[must_use]
     pub fn jetstream_version(mut self, version: JetStreamVersion) -> Self {
         self.jetstream_versions.push(version);
+        self
+    }
+
+    /// Sets how many threads may derive JetStream credentials at once (see
+    /// [`RenderOptions::threads`]).
+    #[must_use]
+    pub fn threads(mut self, threads: NonZeroUsize) -> Self {
+        self.threads = threads;
         self
     }
 

@@ -207,6 +207,7 @@ impl OptionArgs {
             env.as_ref().map(|v| v.as_encoded_bytes()),
         )
         .map_err(Failure::Usage)?;
+        o.threads = eventbus_gen::frontend::threads();
         Ok(o)
     }
 

@@ -29,17 +29,25 @@ type Data = BTreeMap<String, ByteString>;
 /// Where errors and warnings about the credentials point.
 const PATH: &str = "spec.jetstream";
 
-/// The Secrets' data: kept, derived, or random when allowed and `rng` is given.
+/// Where a bus's Secrets' data comes from: kept from existing Secrets, or to be derived from a
+/// seed (the user's, or a throwaway random one when allowed and `rng` is given).
+pub(super) enum Source {
+    /// Kept byte for byte.
+    Kept(JetStreamSecrets),
+    /// To be derived by [`derive`]: the costly part of a render, left to the caller so that it
+    /// can derive many buses at once.
+    Derive(Seed),
+}
+
+/// Where the Secrets' data of the bus comes from (see [`Source`]).
 pub(super) fn secrets(
     plan: &Plan,
-    js: &JetStreamPlan,
     r: &super::refs::SecretRefs,
     secrets: &[&Secret],
     options: &RenderOptions,
     rng: Option<&mut dyn CryptoRng>,
     warnings: &mut Vec<Warning>,
-) -> Result<JetStreamSecrets, Error> {
-    let n = &JetStreamNames::new(&plan.name);
+) -> Result<Source, Error> {
     let server = find_secret(
         secrets,
         options.namespace.as_deref(),
@@ -73,7 +81,7 @@ pub(super) fn secrets(
                     document: Some(plan.document),
                 });
             }
-            return kept(r, s, c);
+            return kept(r, s, c).map(Source::Kept);
         }
         (Some(_), None) | (None, Some(_)) => {
             let (have, missing) = if server.is_some() {
@@ -98,11 +106,25 @@ pub(super) fn secrets(
     let secrets = (r.server.clone(), r.client.clone());
     let seed = match super::new_source(plan, options, rng, PATH, secrets, &NO_SOURCE, warnings)? {
         NewSource::Seed(seed) => seed.clone(),
-        // A throwaway seed: everything below is derived alike.
+        // A throwaway seed: everything is derived alike.
         NewSource::Random(rng) => Seed::new(super::random(rng, 43).expose())
             .expect("43 random characters make a valid seed"),
     };
-    derived(plan, n, &seed, options.derivation, js.certificate_window)
+    Ok(Source::Derive(seed))
+}
+
+/// Everything of the bus derived from `seed`. With `split`, the cluster chain is derived on a
+/// second thread while this one derives the server chain: the two are independent, and each
+/// is about half of the work (four P-256 multiplications).
+pub(super) fn derive(
+    plan: &Plan,
+    js: &JetStreamPlan,
+    seed: &Seed,
+    version: Derivation,
+    split: bool,
+) -> Result<JetStreamSecrets, Error> {
+    let n = &JetStreamNames::new(&plan.name);
+    derived(plan, n, seed, version, js.certificate_window, split)
 }
 
 /// Both Secrets as found in the input, data kept byte for byte.
@@ -270,6 +292,7 @@ fn derived(
     seed: &Seed,
     version: Derivation,
     window: Window,
+    split: bool,
 ) -> Result<JetStreamSecrets, Error> {
     let purpose = |what: &str| format!("jetstream-{what}\0{}\0{}", plan.namespace, plan.name);
     let text = |what: &str, len| super::derive(seed, version, &purpose(what), len);
@@ -307,12 +330,24 @@ fn derived(
         )?;
         Ok((ca, leaf))
     };
-    let (ca, server) = pair("server", Role::Server, n.server_dns_names(&plan.namespace))?;
-    let (cluster_ca, cluster) = pair(
-        "cluster",
-        Role::Cluster,
-        n.cluster_dns_names(&plan.namespace),
-    )?;
+    let server_pair = || pair("server", Role::Server, n.server_dns_names(&plan.namespace));
+    let cluster_pair = || {
+        pair(
+            "cluster",
+            Role::Cluster,
+            n.cluster_dns_names(&plan.namespace),
+        )
+    };
+    let (server_pair, cluster_pair) = if split {
+        std::thread::scope(|s| {
+            let cluster = s.spawn(cluster_pair);
+            let server = server_pair();
+            (server, super::joined(cluster))
+        })
+    } else {
+        (server_pair(), cluster_pair())
+    };
+    let ((ca, server), (cluster_ca, cluster)) = (server_pair?, cluster_pair?);
 
     let auth = templates::render(
         templates::JETSTREAM_SERVER_AUTH,

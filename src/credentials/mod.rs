@@ -26,7 +26,7 @@ use sha2::Sha256;
 use crate::error::{Cause, Credential, Error, ErrorKind, Errors, Warning};
 use crate::options::{Derivation, RenderOptions, SecretsMode, Seed};
 use crate::parse::Parsed;
-use crate::plan::{Plan, PlanKind, StanAuth};
+use crate::plan::{JetStreamPlan, Plan, PlanKind, StanAuth};
 
 /// The token alphabet of the controller: `[a-zA-Z0-9]`.
 const ALPHABET: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -279,6 +279,52 @@ impl FromIterator<BusCredentials> for Credentials {
     }
 }
 
+/// A JetStream bus whose keys and certificates are to be derived from `seed`.
+struct PendingKeys<'a> {
+    /// Its place among the plans.
+    index: usize,
+    /// Its place among the resolved buses.
+    slot: usize,
+    plan: &'a Plan,
+    js: &'a JetStreamPlan,
+    seed: Seed,
+}
+
+/// Derives the keys and certificates of JetStream buses, in order, on up to
+/// [`RenderOptions::threads`] threads: each thread takes a run of buses in turn, and a single
+/// bus splits its two certificate chains between two threads. The results do not depend on the
+/// number of threads.
+fn derive_jetstream(
+    jobs: &[PendingKeys<'_>],
+    options: &RenderOptions,
+) -> Vec<Result<JetStreamSecrets, Error>> {
+    let threads = options.threads.get().min(jobs.len());
+    let one = |split: bool| {
+        move |d: &PendingKeys<'_>| {
+            jetstream::derive(d.plan, d.js, &d.seed, options.derivation, split)
+        }
+    };
+    if threads <= 1 {
+        let split = jobs.len() == 1 && options.threads.get() > 1;
+        return jobs.iter().map(one(split)).collect();
+    }
+    let run = jobs.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let workers: Vec<_> = jobs
+            .chunks(run)
+            .map(|chunk| s.spawn(move || chunk.iter().map(one(false)).collect::<Vec<_>>()))
+            .collect();
+        workers.into_iter().flat_map(joined).collect()
+    })
+}
+
+/// The result of a scoped thread; a panic in it goes on in the caller, as if it ran there.
+fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
 /// Warnings for the external-secrets options set while another mode renders (they would
 /// otherwise be dropped without a word).
 fn unused_store_options(options: &RenderOptions) -> Vec<Warning> {
@@ -329,6 +375,14 @@ pub fn resolve(
         .collect();
     let mut buses = Vec::with_capacity(plans.len());
     let mut errors = Vec::new();
+    // A bus's positions, looked up only when a message needs one.
+    let locate = |plan: &Plan, path: &str| {
+        parsed
+            .buses
+            .iter()
+            .find(|b| b.document == plan.document)
+            .and_then(|b| b.locate(path))
+    };
     let store = match options.secrets {
         SecretsMode::ExternalSecrets => {
             let store = refs::store(options);
@@ -342,7 +396,9 @@ pub fn resolve(
         }
         _ => None,
     };
-    for plan in plans {
+    // JetStream buses whose keys and certificates are derived.
+    let mut derivations = Vec::new();
+    for (index, plan) in plans.iter().enumerate() {
         let mut warnings = Vec::new();
         let rng = rng.as_mut().map(|r| &mut **r as &mut dyn CryptoRng);
         let resolved = match (options.secrets, refs::resolve(plan)) {
@@ -362,8 +418,21 @@ pub fn resolve(
                         .map(BusCredentials::StanToken)
                 }
                 PlanKind::JetStream(js) => {
-                    jetstream::secrets(plan, js, &r, &secrets, options, rng, &mut warnings)
-                        .map(BusCredentials::JetStream)
+                    match jetstream::secrets(plan, &r, &secrets, options, rng, &mut warnings) {
+                        Ok(jetstream::Source::Kept(kept)) => Ok(BusCredentials::JetStream(kept)),
+                        Ok(jetstream::Source::Derive(seed)) => {
+                            // Derived below, all at once: a placeholder keeps the bus's slot.
+                            derivations.push(PendingKeys {
+                                index,
+                                slot: buses.len(),
+                                plan,
+                                js,
+                                seed,
+                            });
+                            Ok(BusCredentials::None)
+                        }
+                        Err(e) => Err(e),
+                    }
                 }
                 _ => Ok(BusCredentials::None),
             },
@@ -387,27 +456,36 @@ pub fn resolve(
                 _ => Ok(BusCredentials::None),
             },
         };
-        // The bus's positions, looked up only when a message needs one.
-        let locate = |path: &str| {
-            parsed
-                .buses
-                .iter()
-                .find(|b| b.document == plan.document)
-                .and_then(|b| b.locate(path))
-        };
         match resolved {
             Ok(c) => {
                 for w in warnings.iter_mut().filter(|w| w.location.is_none()) {
-                    w.location = locate(&w.path);
+                    w.location = locate(plan, &w.path);
                 }
                 buses.push((c, warnings));
             }
             Err(e) => {
-                let at = locate(e.path());
-                errors.push(e.at(at).in_document(plan.document));
+                let at = locate(plan, e.path());
+                errors.push((index, e.at(at).in_document(plan.document)));
             }
         }
     }
+    // Derivation is the costly part; once a bus failed, nothing derived would be used.
+    if !errors.is_empty() {
+        derivations.clear();
+    }
+    let results = derive_jetstream(&derivations, options);
+    for (d, result) in derivations.iter().zip(results) {
+        match result {
+            Ok(data) => buses[d.slot].0 = BusCredentials::JetStream(data),
+            Err(e) => {
+                let at = locate(d.plan, e.path());
+                errors.push((d.index, e.at(at).in_document(d.plan.document)));
+            }
+        }
+    }
+    // In plan order, derivation errors among the others.
+    errors.sort_by_key(|(index, _)| *index);
+    let mut errors: Vec<Error> = errors.into_iter().map(|(_, e)| e).collect();
     let mut unused = match unused::check(plans, parsed, options) {
         Ok(warnings) => warnings,
         Err(e) => {
@@ -493,5 +571,36 @@ mod tests {
         assert_eq!(find(Some("ev"), "other"), Some(Some("other")));
         // Another name never matches.
         assert!(find_secret(&[&plain], None, "ev", "eventbus-x-server").is_none());
+    }
+
+    #[test]
+    fn derivation_on_several_threads_gives_the_same_bytes() {
+        use std::num::NonZeroUsize;
+        let bus = |name: &str, spec: &str| {
+            format!(
+                "---\napiVersion: argoproj.io/v1alpha1\nkind: EventBus\nmetadata: {{name: {name}, namespace: ns}}\nspec:\n{spec}"
+            )
+        };
+        let js = "  jetstream: {version: latest}\n";
+        let stan = "  nats: {native: {auth: token}}\n";
+        let many: String = ["a", "b", "c", "d", "e"]
+            .iter()
+            .enumerate()
+            .map(|(i, n)| bus(n, if i == 2 { stan } else { js }))
+            .collect();
+        let one = bus("solo", js);
+        let options = crate::testing::options();
+        for text in [&many, &one] {
+            let alone = crate::render_str(text, &options)
+                .unwrap()
+                .to_yaml()
+                .unwrap();
+            for threads in [2, 3, 8] {
+                let threads = NonZeroUsize::new(threads).unwrap();
+                let o = options.clone().threads(threads);
+                let r = crate::render_str(text, &o).unwrap().to_yaml().unwrap();
+                assert!(r == alone, "{threads} threads changed the output");
+            }
+        }
     }
 }

@@ -14,6 +14,20 @@ pub mod kustomize;
 pub mod options;
 pub mod seed;
 
+use std::num::NonZeroUsize;
+
+/// The most threads a render uses: deriving JetStream keys gains little beyond this, and the
+/// Argo CD plugin shares its machine with every other team's renders.
+const MAX_THREADS: NonZeroUsize = NonZeroUsize::new(8).unwrap();
+
+/// How many threads a render may use: what the machine (or the container's CPU quota) offers,
+/// at most [`MAX_THREADS`].
+pub fn threads() -> NonZeroUsize {
+    std::thread::available_parallelism()
+        .unwrap_or(NonZeroUsize::MIN)
+        .min(MAX_THREADS)
+}
+
 /// The pipeline steps the binary runs one at a time (so that it can report errors per file
 /// and write each bus as it renders), and the YAML writers it streams with.
 pub mod pipeline {

@@ -219,6 +219,7 @@ pub fn settings(dir: &Path, env: &Env) -> Result<Settings, Failure> {
         ]));
     }
     options.seed = seed(dir, &options, &source, env).map_err(|m| Failure::setup(vec![m]))?;
+    options.threads = super::threads();
     Ok(Settings { source, options })
 }
 

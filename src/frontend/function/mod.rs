@@ -330,6 +330,7 @@ fn process<'a>(
     }
     options.seed = read_seed(&options, env)
         .map_err(|m| vec![source.result(ResultItem::error(m), "seedFile")])?;
+    options.threads = super::threads();
     // Secret items are read as the command line reads Secret documents: one that does not
     // parse is an error result, not a Secret silently left out (and then replaced).
     // The Secrets a companion wrote earlier belong to a bus that is not rendered now (the
