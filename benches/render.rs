@@ -65,6 +65,25 @@ fn render(c: &mut Criterion) {
     }
     js.finish();
 
+    // The same with the threads the command-line front ends use (the machine's parallelism):
+    // one bus splits its two certificate chains, many buses share out the derivations.
+    let threads = std::thread::available_parallelism().unwrap_or(std::num::NonZeroUsize::MIN);
+    let parallel = options.clone().threads(threads);
+    let mut jsp = c.benchmark_group("render-jetstream-threads");
+    for n in [1usize, 100] {
+        let input = jetstream_stream(n);
+        jsp.throughput(Throughput::Elements(n as u64));
+        jsp.bench_with_input(BenchmarkId::from_parameter(n), &input, |b, input| {
+            b.iter(|| {
+                render_str(black_box(input), &parallel)
+                    .unwrap()
+                    .to_yaml()
+                    .unwrap()
+            })
+        });
+    }
+    jsp.finish();
+
     let mut big = c.benchmark_group("render-10k");
     big.sample_size(10);
     let input = stream(10_000);
