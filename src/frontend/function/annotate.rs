@@ -108,12 +108,11 @@ fn write_with(
 /// with a newline (the same bytes as [`push_list_item`](super::upsert::push_list_item)).
 pub(super) fn indent(out: &mut String, text: &str, first: bool) {
     out.reserve(text.len() + text.len() / 8 + 2);
-    let bytes = text.as_bytes();
     let mut start = 0;
     let mut first = first;
-    while start < bytes.len() {
-        let newline = bytes[start..].iter().position(|&b| b == b'\n');
-        let end = newline.map_or(bytes.len(), |i| start + i);
+    while start < text.len() {
+        let newline = text[start..].find('\n');
+        let end = newline.map_or(text.len(), |i| start + i);
         let mut line = &text[start..end];
         if newline.is_some() {
             line = line.strip_suffix('\r').unwrap_or(line);
@@ -130,18 +129,22 @@ pub(super) fn indent(out: &mut String, text: &str, first: bool) {
     }
 }
 
-/// The text of annotation entries as [`entries`] writes them, kept per key for the value last
-/// written: the new objects of a bus share their file's path, and their indices are few, so
-/// each entry is serialized once per value instead of once per object.
+/// The text of annotation entries as [`entries`] writes them, kept by key and value: the new
+/// objects of a bus share their file's path, and their indices are few, so each entry is
+/// serialized about once per value instead of once per object.
 #[derive(Default)]
 pub(super) struct Entries {
-    /// By key: the value last written, and its entry.
-    last: std::collections::HashMap<String, (String, String)>,
+    /// The entries written, by key and value; emptied when it holds [`Entries::KEPT`] of them
+    /// (paths differ from bus to bus).
+    kept: std::collections::HashMap<(String, String), String>,
     /// The entries of the last call.
     text: String,
 }
 
 impl Entries {
+    /// How many entries are kept at most.
+    const KEPT: usize = 64;
+
     /// The lines of `extra`, as [`entries`] writes them.
     fn of(&mut self, extra: &[(String, String)]) -> Result<&str, String> {
         self.text.clear();
@@ -151,12 +154,16 @@ impl Entries {
                 self.text = entries(extra)?;
                 return Ok(&self.text);
             }
-            match self.last.get(k) {
-                Some((value, entry)) if value == v => self.text.push_str(entry),
-                _ => {
-                    let entry = entries(std::slice::from_ref(&(k.clone(), v.clone())))?;
+            let pair = (k.clone(), v.clone());
+            match self.kept.get(&pair) {
+                Some(entry) => self.text.push_str(entry),
+                None => {
+                    let entry = entries(std::slice::from_ref(&pair))?;
                     self.text.push_str(&entry);
-                    self.last.insert(k.clone(), (v.clone(), entry));
+                    if self.kept.len() >= Self::KEPT {
+                        self.kept.clear();
+                    }
+                    self.kept.insert(pair, entry);
                 }
             }
         }
