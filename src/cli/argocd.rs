@@ -48,14 +48,16 @@ pub fn run(command: Command) -> Result<(), Failure> {
 
 fn generate(args: &DirArgs) -> Result<(), Failure> {
     let stderr = std::io::stderr();
-    match argocd::generate(&args.dir, &process_env()) {
-        Ok(generated) => {
+    // A folder of buses alone is written as it renders (every error of the input is found
+    // before the first byte); a closed pipe (`| head`) is not an error.
+    let mut out = ClosedPipeIsFine(std::io::stdout().lock());
+    match argocd::generate_to(&args.dir, &process_env(), &mut out) {
+        Ok(notes) => {
             let mut w = stderr.lock();
-            for note in &generated.notes {
+            for note in &notes {
                 let _ = writeln!(w, "{}", eventbus_gen::frontend::advice::line(note));
             }
-            drop(w);
-            write_stdout(&generated.yaml)
+            Ok(())
         }
         Err(failure) => {
             let mut w = stderr.lock();
@@ -84,4 +86,23 @@ fn process_env() -> Env {
     std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect()
+}
+
+/// A writer for which a closed pipe ends the output without an error.
+struct ClosedPipeIsFine<W>(W);
+
+impl<W: Write> Write for ClosedPipeIsFine<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.0.write(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(buf.len()),
+            other => other,
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.0.flush() {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other,
+        }
+    }
 }

@@ -230,6 +230,81 @@ pub fn settings(dir: &Path, env: &Env) -> Result<Settings, Failure> {
 /// documents in them; each `EventBus` is replaced by its rendered objects. A Secret of the
 /// folder that a bus renders again (its existing tokens) is replaced by the rendered one.
 pub fn generate(dir: &Path, env: &Env) -> Result<Generated, Failure> {
+    let (yaml, notes) = run(dir, env, None)?;
+    Ok(Generated {
+        yaml: yaml.unwrap_or_default(),
+        notes,
+    })
+}
+
+/// [`generate`], writing the manifests to `out` and returning the notes for stderr.
+///
+/// When the folder holds buses and nothing else to write (no document passed through, no
+/// Secret of the folder that a bus renders again), each bus is written to `out` as soon as it
+/// is rendered, so that memory does not grow with the output. That is still all or nothing for
+/// the input: every error of the folder (parse, validation, credentials) is found before the
+/// first byte is written, and past that point only a write error of `out` (or a bug) can fail.
+/// Otherwise the manifests are written once complete.
+pub fn generate_to(
+    dir: &Path,
+    env: &Env,
+    out: &mut dyn std::io::Write,
+) -> Result<Vec<String>, Failure> {
+    let (yaml, notes) = run(dir, env, Some(out))?;
+    if let Some(yaml) = yaml {
+        out.write_all(yaml.as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(cannot_write)?;
+    }
+    Ok(notes)
+}
+
+fn cannot_write(e: std::io::Error) -> Failure {
+    Failure::setup(vec![format!("cannot write the manifests: {e}")])
+}
+
+/// What a stream of rendered buses is written to: the output text, or `out` piece by piece.
+struct Stream<'o> {
+    /// The text not yet written to `out` (all of it without `out`).
+    text: String,
+    out: Option<&'o mut dyn std::io::Write>,
+    /// The first write error of `out`; nothing more is written after it.
+    error: Option<std::io::Error>,
+}
+
+impl Stream<'_> {
+    /// What the text may hold before it is written to `out`.
+    const CHUNK: usize = 64 * 1024;
+
+    /// Writes what the text holds to `out` once it holds a chunk. The text's last newline is
+    /// kept: the next object then goes after a separator, as in a stream never cut.
+    fn flush(&mut self, all: bool) {
+        let Some(out) = self.out.as_deref_mut() else {
+            return;
+        };
+        if !all && self.text.len() < Self::CHUNK {
+            return;
+        }
+        let keep = usize::from(!all && self.text.ends_with('\n'));
+        let upto = self.text.len() - keep;
+        if self.error.is_none()
+            && let Err(e) = out
+                .write_all(&self.text.as_bytes()[..upto])
+                .and_then(|()| if all { out.flush() } else { Ok(()) })
+        {
+            self.error = Some(e);
+        }
+        self.text.drain(..upto);
+    }
+}
+
+/// Renders the folder. With `out`, a folder of buses alone is written to it as it renders and
+/// no text is returned; otherwise the manifests come back whole.
+fn run(
+    dir: &Path,
+    env: &Env,
+    out: Option<&mut dyn std::io::Write>,
+) -> Result<(Option<String>, Vec<String>), Failure> {
     let settings = settings(dir, env)?;
     let options = &settings.options;
     let Selection { files, skipped } = select_files(dir, &settings.source)?;
@@ -255,6 +330,7 @@ pub fn generate(dir: &Path, env: &Env) -> Result<Generated, Failure> {
     let parsed = parse_document_refs(&docs, options, true)
         .map_err(|e| report(&inputs, &reword(e, &|_| None)))?;
     drop(docs);
+    let mut inputs = inputs;
     if parsed.buses.is_empty() {
         return Err(Failure::input(vec![no_bus_message(&files)]));
     }
@@ -277,13 +353,36 @@ pub fn generate(dir: &Path, env: &Env) -> Result<Generated, Failure> {
         .iter()
         .flat_map(|i| i.docs.iter().map(|d| id_of(&d.value)))
         .collect();
+    // From here on a document is needed for its place alone (errors and warnings carry their
+    // positions), unless it may be passed through: the trees of the buses and of the documents
+    // set aside, and every document's field positions, go now rather than after the last bus.
+    let rendered_docs: BTreeSet<usize> = parsed.buses.iter().map(|b| b.document).collect();
+    for doc in inputs.iter_mut().flat_map(|i| i.docs.iter_mut()) {
+        doc.locations = BTreeMap::new();
+        if rendered_docs.contains(&doc.index) || parsed.set_aside.contains(&doc.index) {
+            doc.value = Value::Null;
+        }
+    }
+    // Every bus renders (validation makes a plan of each, or fails), in input order: when the
+    // folder holds nothing else to write, the output is the buses' texts one after the other,
+    // and each can be written out as soon as it is rendered.
+    let only_buses = inputs
+        .iter()
+        .flat_map(|i| i.docs.iter())
+        .all(|d| rendered_docs.contains(&d.index) || parsed.set_aside.contains(&d.index));
     let mut owners: BTreeMap<(String, String, String), String> = BTreeMap::new();
-    let mut rendered = String::new();
+    let mut stream = Stream {
+        text: String::new(),
+        out: out.filter(|_| only_buses),
+        error: None,
+    };
+    let streaming = stream.out.is_some();
     let mut by_document: BTreeMap<usize, Range<usize>> = BTreeMap::new();
     let (mut buses, mut objects) = (0usize, 0usize);
     let warnings = crate::validate::validate(&parsed, options)
         .and_then(|plans| {
             crate::pipeline::render_each(&plans, &parsed, options, None, |bus| {
+                let rendered = &mut stream.text;
                 // append_yaml separates each object from what the stream holds before it.
                 let start = match rendered.len() {
                     0 => 0,
@@ -296,11 +395,15 @@ pub fn generate(dir: &Path, env: &Env) -> Result<Generated, Failure> {
                     if names_of_folder.contains(&id) {
                         owners.insert(id, bus.name.clone());
                     }
-                    crate::output::append_yaml(&mut rendered, &Item::Rendered(o))?;
+                    crate::output::append_yaml(rendered, &Item::Rendered(o))?;
                 }
                 buses += 1;
                 objects += bus.objects.len();
-                by_document.insert(bus.document, start..rendered.len());
+                if streaming {
+                    stream.flush(false);
+                } else {
+                    by_document.insert(bus.document, start..rendered.len());
+                }
                 Ok(())
             })
         })
@@ -309,15 +412,18 @@ pub fn generate(dir: &Path, env: &Env) -> Result<Generated, Failure> {
             report(&inputs, &reword(e, &bus))
         })?;
 
-    // What the output holds, in order: the text of a bus (its place in `rendered`) or a
-    // document of the folder passed through.
-    enum Piece<'v> {
-        Bus(Range<usize>),
-        Passed(&'v Value),
-    }
     let mut pieces = Vec::new();
     let (mut passed, mut replaced) = (0usize, 0usize);
-    for input in &inputs {
+    let yaml = if streaming {
+        stream.flush(true);
+        if let Some(e) = stream.error {
+            return Err(cannot_write(e));
+        }
+        None
+    } else {
+        Some(stream.text)
+    };
+    for input in inputs.iter().filter(|_| !streaming) {
         for doc in &input.docs {
             if let Some(range) = by_document.remove(&doc.index) {
                 pieces.push(Piece::Bus(range));
@@ -347,38 +453,9 @@ pub fn generate(dir: &Path, env: &Env) -> Result<Generated, Failure> {
     if !problems.is_empty() {
         return Err(Failure::input(problems));
     }
-    // When the output is every bus's text in the order rendered and nothing else, the stream
-    // already written is the output: no second copy of it (tens of MiB for 10,000 buses).
-    let mut end = 0;
-    let in_order = by_document.is_empty()
-        && pieces.iter().all(|p| match p {
-            Piece::Bus(r) => {
-                let follows = r.start == if end == 0 { 0 } else { end + SEPARATOR.len() };
-                end = r.end;
-                follows
-            }
-            Piece::Passed(_) => false,
-        })
-        && end == rendered.len();
-    let yaml = if in_order {
-        rendered
-    } else {
-        let mut yaml = String::new();
-        for piece in pieces {
-            match piece {
-                Piece::Bus(range) => {
-                    if !yaml.is_empty() {
-                        yaml.push_str(SEPARATOR);
-                    }
-                    yaml.push_str(&rendered[range]);
-                }
-                Piece::Passed(value) => {
-                    crate::output::append_yaml(&mut yaml, &Item::Passed(value))
-                        .map_err(|e| Failure::setup(vec![e.to_string()]))?;
-                }
-            }
-        }
-        yaml
+    let yaml = match yaml {
+        Some(rendered) => Some(assemble(rendered, pieces, &by_document)?),
+        None => None,
     };
 
     let mut notes: Vec<String> = skipped;
@@ -401,7 +478,54 @@ pub fn generate(dir: &Path, env: &Env) -> Result<Generated, Failure> {
         ));
     }
     notes.push(summary);
-    Ok(Generated { yaml, notes })
+    Ok((yaml, notes))
+}
+
+/// What the output holds, in order: the text of a bus (its place in the rendered stream) or a
+/// document of the folder passed through.
+enum Piece<'v> {
+    Bus(Range<usize>),
+    Passed(&'v Value),
+}
+
+/// The output of `pieces`, the buses' texts taken from `rendered`.
+fn assemble(
+    rendered: String,
+    pieces: Vec<Piece<'_>>,
+    by_document: &BTreeMap<usize, Range<usize>>,
+) -> Result<String, Failure> {
+    // When the output is every bus's text in the order rendered and nothing else, the stream
+    // already written is the output: no second copy of it (tens of MiB for 10,000 buses).
+    let mut end = 0;
+    let in_order = by_document.is_empty()
+        && pieces.iter().all(|p| match p {
+            Piece::Bus(r) => {
+                let follows = r.start == if end == 0 { 0 } else { end + SEPARATOR.len() };
+                end = r.end;
+                follows
+            }
+            Piece::Passed(_) => false,
+        })
+        && end == rendered.len();
+    if in_order {
+        return Ok(rendered);
+    }
+    let mut yaml = String::new();
+    for piece in pieces {
+        match piece {
+            Piece::Bus(range) => {
+                if !yaml.is_empty() {
+                    yaml.push_str(SEPARATOR);
+                }
+                yaml.push_str(&rendered[range]);
+            }
+            Piece::Passed(value) => {
+                crate::output::append_yaml(&mut yaml, &Item::Passed(value))
+                    .map_err(|e| Failure::setup(vec![e.to_string()]))?;
+            }
+        }
+    }
+    Ok(yaml)
 }
 
 /// The marker file that makes [`discover`] claim a folder.

@@ -45,19 +45,129 @@ pub(super) fn annotation<'o>(object: &'o Object, key: &str) -> Option<&'o str> {
 }
 
 /// `object` as YAML with the annotations `extra` added after its own.
-pub(super) fn yaml(object: &Object, extra: &[(String, String)]) -> Result<String, String> {
+pub(super) fn yaml(
+    object: &Object,
+    extra: &[(String, String)],
+    entries: &mut Entries,
+) -> Result<String, String> {
+    let mut out = String::new();
+    write_with(object, extra, entries, &mut |part| out.push_str(part))?;
+    Ok(out)
+}
+
+/// [`yaml`], written to `out` as an entry of a block sequence (as
+/// [`push_list_item`](super::upsert::push_list_item) writes it), with no text of its own.
+pub(super) fn push_item(
+    out: &mut String,
+    object: &Object,
+    extra: &[(String, String)],
+    entries: &mut Entries,
+) -> Result<(), String> {
+    let mut first = true;
+    write_with(object, extra, entries, &mut |part| {
+        indent(out, part, first);
+        first = false;
+    })
+}
+
+/// Writes `object` with `extra` as consecutive parts, each made of whole lines.
+fn write_with(
+    object: &Object,
+    extra: &[(String, String)],
+    entries: &mut Entries,
+    put: &mut dyn FnMut(&str),
+) -> Result<(), String> {
     let own = object.metadata().annotations.as_ref();
     let clash = own.is_some_and(|a| a.is_empty() || extra.iter().any(|(k, _)| a.contains_key(k)));
     if extra.is_empty() {
-        return write(object);
+        put(&write(object)?);
+        return Ok(());
     }
     if clash {
-        return plain(object, extra);
+        put(&plain(object, extra)?);
+        return Ok(());
     }
     let text = write(object)?;
-    match splice(&text, own.is_some(), &entries(extra)?) {
-        Some(spliced) => Ok(spliced),
-        None => plain(object, extra),
+    let Some((at, header)) = insertion(&text, own.is_some()) else {
+        put(&plain(object, extra)?);
+        return Ok(());
+    };
+    put(&text[..at]);
+    if header {
+        put("  annotations:\n");
+    }
+    put(entries.of(extra)?);
+    if at < text.len() {
+        put(&text[at..]);
+    }
+    Ok(())
+}
+
+/// Writes the lines of `text` to `out` indented as the lines of a block sequence entry: `- `
+/// before the first when `first`, two spaces before each other non-empty line; every line ends
+/// with a newline (the same bytes as [`push_list_item`](super::upsert::push_list_item)).
+pub(super) fn indent(out: &mut String, text: &str, first: bool) {
+    out.reserve(text.len() + text.len() / 8 + 2);
+    let mut start = 0;
+    let mut first = first;
+    while start < text.len() {
+        let newline = text[start..].find('\n');
+        let end = newline.map_or(text.len(), |i| start + i);
+        let mut line = &text[start..end];
+        if newline.is_some() {
+            line = line.strip_suffix('\r').unwrap_or(line);
+        }
+        if first {
+            out.push_str("- ");
+        } else if !line.is_empty() {
+            out.push_str("  ");
+        }
+        first = false;
+        out.push_str(line);
+        out.push('\n');
+        start = end + 1;
+    }
+}
+
+/// The text of annotation entries as [`entries`] writes them, kept by key and value: the new
+/// objects of a bus share their file's path, and their indices are few, so each entry is
+/// serialized about once per value instead of once per object.
+#[derive(Default)]
+pub(super) struct Entries {
+    /// The entries written, by key and value; emptied when it holds [`Entries::KEPT`] of them
+    /// (paths differ from bus to bus).
+    kept: std::collections::HashMap<(String, String), String>,
+    /// The entries of the last call.
+    text: String,
+}
+
+impl Entries {
+    /// How many entries are kept at most.
+    const KEPT: usize = 64;
+
+    /// The lines of `extra`, as [`entries`] writes them.
+    fn of(&mut self, extra: &[(String, String)]) -> Result<&str, String> {
+        self.text.clear();
+        for (k, v) in extra {
+            if extra.iter().filter(|(other, _)| other == k).count() > 1 {
+                // A key given twice: the mapping keeps one entry; written whole.
+                self.text = entries(extra)?;
+                return Ok(&self.text);
+            }
+            let pair = (k.clone(), v.clone());
+            match self.kept.get(&pair) {
+                Some(entry) => self.text.push_str(entry),
+                None => {
+                    let entry = entries(std::slice::from_ref(&pair))?;
+                    self.text.push_str(&entry);
+                    if self.kept.len() >= Self::KEPT {
+                        self.kept.clear();
+                    }
+                    self.kept.insert(pair, entry);
+                }
+            }
+        }
+        Ok(&self.text)
     }
 }
 
@@ -96,26 +206,22 @@ fn entries(extra: &[(String, String)]) -> Result<String, String> {
     Ok(out)
 }
 
-/// `text` with `lines` appended to the annotations of its top-level `metadata`: after the
-/// existing ones when `has_own`, else in a new `annotations` mapping ending `metadata`. `None`
-/// when the text does not have the expected shape.
-fn splice(text: &str, has_own: bool, lines: &str) -> Option<String> {
+/// Where lines go to be appended to the annotations of the top-level `metadata` of `text`:
+/// after the existing ones when `has_own`, else in a new `annotations` mapping ending
+/// `metadata` (then the second value is true: the `annotations:` line goes first). `None` when
+/// the text does not have the expected shape.
+fn insertion(text: &str, has_own: bool) -> Option<(usize, bool)> {
     let start = line_start(text, "metadata:\n")?;
     let body = start + "metadata:\n".len();
     // The end of `metadata`: the next line that starts at column 0 with text.
     let end = block_end(text, body, 0);
-    let (at, insert) = if has_own {
+    if has_own {
         let rel = line_start(&text[body..end], "  annotations:\n")?;
         let children = body + rel + "  annotations:\n".len();
-        (block_end(text, children, 2).min(end), lines.to_owned())
+        Some((block_end(text, children, 2).min(end), false))
     } else {
-        (end, format!("  annotations:\n{lines}"))
-    };
-    let mut out = String::with_capacity(text.len() + insert.len());
-    out.push_str(&text[..at]);
-    out.push_str(&insert);
-    out.push_str(&text[at..]);
-    Some(out)
+        Some((end, true))
+    }
 }
 
 /// The byte offset of the line of `text` that equals `line` (with its newline).
@@ -207,15 +313,23 @@ mod tests {
             pairs(&[("team.example.com/owner", "other")]),
         ];
         assert!(all.len() >= 20);
+        // One cache for all: entries written before are reused.
+        let mut cache = Entries::default();
         for object in &all {
             for extra in &extras {
+                let expected = plain(object, extra).unwrap();
                 assert_eq!(
-                    yaml(object, extra).unwrap(),
-                    plain(object, extra).unwrap(),
+                    yaml(object, extra, &mut cache).unwrap(),
+                    expected,
                     "{} {} with {extra:?}",
                     object.kind(),
                     object.name()
                 );
+                let mut item = String::from("- x\n");
+                push_item(&mut item, object, extra, &mut cache).unwrap();
+                let mut whole = String::from("- x\n");
+                super::super::upsert::push_list_item(&mut whole, &expected);
+                assert_eq!(item, whole);
             }
             let from_text = ObjectKey::of(&serde_json::to_value(object).unwrap());
             assert_eq!(key_of(object), from_text);

@@ -50,6 +50,8 @@ pub(super) struct Upsert<'a> {
     /// The new objects, already written as the output holds them, one after the other: the
     /// bulk of a first render, kept as one text that can become the output itself.
     appended: Appended,
+    /// The annotation entries written last, reused by the next objects.
+    entries: annotate::Entries,
 }
 
 /// The new objects as written so far, in the form of the output that receives them.
@@ -70,14 +72,22 @@ impl Appended {
         }
     }
 
-    fn push(&mut self, yaml: &str) {
+    /// Writes `object` with the annotations `extra`, straight into the text.
+    fn push(
+        &mut self,
+        object: &Object,
+        extra: &[(String, String)],
+        entries: &mut annotate::Entries,
+    ) -> Result<(), String> {
         if self.list_items {
-            push_list_item(&mut self.text, yaml);
+            annotate::push_item(&mut self.text, object, extra, entries)
         } else {
+            let yaml = annotate::yaml(object, extra, entries)?;
             if !self.text.is_empty() {
                 self.text.push_str(crate::output::SEPARATOR);
             }
-            self.text.push_str(yaml);
+            self.text.push_str(&yaml);
+            Ok(())
         }
     }
 }
@@ -85,15 +95,7 @@ impl Appended {
 /// Writes the YAML document `yaml` to `out` as an entry of a block sequence: `- ` before its
 /// first line, two spaces before each other non-empty line.
 pub(crate) fn push_list_item(out: &mut String, yaml: &str) {
-    for (i, line) in yaml.lines().enumerate() {
-        match (i, line.is_empty()) {
-            (0, _) => out.push_str("- "),
-            (_, false) => out.push_str("  "),
-            (_, true) => {}
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
+    annotate::indent(out, yaml, true);
 }
 
 impl<'a> Upsert<'a> {
@@ -130,6 +132,7 @@ impl<'a> Upsert<'a> {
             files: FileIndex::new(items),
             place_files,
             appended,
+            entries: annotate::Entries::default(),
         }
     }
 
@@ -184,13 +187,21 @@ impl<'a> Upsert<'a> {
                     self.slots[j] = Some(Out::Item(&self.items[j]));
                     unchanged += 1;
                 } else {
-                    self.slots[j] = Some(Out::Text(annotate::yaml(object, &extra)?));
+                    self.slots[j] = Some(Out::Text(annotate::yaml(
+                        object,
+                        &extra,
+                        &mut self.entries,
+                    )?));
                     updated += 1;
                 }
             } else if companion && !keep_source {
                 // The companion takes the place (file, index, ids) of the bus it replaces.
                 let extra = orchestrator_annotations(src, false);
-                self.slots[src_index] = Some(Out::Text(annotate::yaml(object, &extra)?));
+                self.slots[src_index] = Some(Out::Text(annotate::yaml(
+                    object,
+                    &extra,
+                    &mut self.entries,
+                )?));
                 replaced = true;
             } else {
                 let extra: Vec<(String, String)> = if self.place_files {
@@ -201,7 +212,7 @@ impl<'a> Upsert<'a> {
                 } else {
                     Vec::new()
                 };
-                self.appended.push(&annotate::yaml(object, &extra)?);
+                self.appended.push(object, &extra, &mut self.entries)?;
                 added += 1;
             }
         }
