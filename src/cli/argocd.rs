@@ -12,7 +12,8 @@ use super::{Failure, write_stdout};
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Render the EventBus documents of the application folder and pass the other manifests
-    /// through, as one YAML stream on stdout. Any problem exits non-zero with nothing on stdout.
+    /// through, as one YAML stream on stdout. Any problem with the input exits non-zero with
+    /// nothing on stdout.
     Generate(DirArgs),
     /// Print `.eventbus-gen` when the application folder holds that marker file (a regular
     /// file); nothing printed means the folder is not for this plugin.
@@ -50,7 +51,10 @@ fn generate(args: &DirArgs) -> Result<(), Failure> {
     let stderr = std::io::stderr();
     // A folder of buses alone is written as it renders (every error of the input is found
     // before the first byte); a closed pipe (`| head`) is not an error.
-    let mut out = ClosedPipeIsFine(std::io::stdout().lock());
+    let mut out = ClosedPipeIsFine {
+        out: std::io::stdout().lock(),
+        written: false,
+    };
     match argocd::generate_to(&args.dir, &process_env(), &mut out) {
         Ok(notes) => {
             let mut w = stderr.lock();
@@ -65,9 +69,16 @@ fn generate(args: &DirArgs) -> Result<(), Failure> {
                 let _ = writeln!(w, "{}", eventbus_gen::frontend::advice::line(m));
             }
             let n = failure.problems;
+            // Input errors are all found before the first byte; only a failed write (or a
+            // bug) can stop a stream part-way, and then what was written is not the whole.
+            let outcome = if out.written {
+                "the manifests written are incomplete"
+            } else {
+                "no manifests were generated"
+            };
             let _ = writeln!(
                 w,
-                "eventbus-gen argocd generate: {n} problem{} found; no manifests were generated",
+                "eventbus-gen argocd generate: {n} problem{} found; {outcome}",
                 if n == 1 { "" } else { "s" }
             );
             Err(match failure.kind {
@@ -88,19 +99,26 @@ fn process_env() -> Env {
         .collect()
 }
 
-/// A writer for which a closed pipe ends the output without an error.
-struct ClosedPipeIsFine<W>(W);
+/// A writer for which a closed pipe ends the output without an error; it remembers whether
+/// anything was written.
+struct ClosedPipeIsFine<W> {
+    out: W,
+    written: bool,
+}
 
 impl<W: Write> Write for ClosedPipeIsFine<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match self.0.write(buf) {
+        match self.out.write(buf) {
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(buf.len()),
-            other => other,
+            other => {
+                self.written |= matches!(other, Ok(n) if n > 0);
+                other
+            }
         }
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        match self.0.flush() {
+        match self.out.flush() {
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
             other => other,
         }

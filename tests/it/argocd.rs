@@ -618,6 +618,59 @@ fn invalid_documents_fail_with_nothing_on_stdout() {
 }
 
 #[test]
+fn a_failed_write_says_whether_anything_was_written() {
+    // Twenty buses: the stream is written in pieces, the first well before the end.
+    let buses: String = (0..20)
+        .map(|i| {
+            format!(
+                "---\n{}",
+                BUS.replace("name: default", &format!("name: bus{i}"))
+            )
+        })
+        .collect();
+    let app = app_with(&[("eventbus.yaml", &buses)]);
+    // stdout is a file that may hold `limit` KiB; SIGXFSZ ignored, so a write past the limit
+    // fails (EFBIG) rather than killing the process.
+    let write = |limit: u32| {
+        let out = app.dir.join("out");
+        let mut words = plugin_command("generate");
+        words.insert(0, crate::support::BIN.to_owned());
+        let run = Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "trap '' XFSZ; ulimit -f {limit}; exec \"$@\" > {}",
+                out.display()
+            ))
+            .arg("bash")
+            .args(&words)
+            .current_dir(&app.dir)
+            .env("EVENTBUS_GEN_SEED", TEST_SEED)
+            .env("ARGOCD_APP_NAMESPACE", "events")
+            .output()
+            .unwrap();
+        let written = fs::metadata(&out).unwrap().len();
+        fs::remove_file(&out).unwrap();
+        (run, written)
+    };
+    let (run, written) = write(0);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_ne!(run.status.code(), Some(0), "{stderr}");
+    assert_eq!(written, 0);
+    assert!(stderr.contains("cannot write the manifests"), "{stderr}");
+    assert!(stderr.contains("no manifests were generated"), "{stderr}");
+
+    let (run, written) = write(16);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_ne!(run.status.code(), Some(0), "{stderr}");
+    assert_eq!(written, 16 * 1024);
+    assert!(stderr.contains("cannot write the manifests"), "{stderr}");
+    assert!(
+        stderr.contains("the manifests written are incomplete"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn folders_without_a_bus_fail_with_nothing_on_stdout() {
     let empty = app_with(&[]);
     generate(&empty, &[]).assert_failed(
