@@ -769,3 +769,47 @@ impl ser::Serializer for Key<'_> {
         not_a_scalar()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    fn yaml(value: &serde_json::Value) -> String {
+        let mut out = String::new();
+        super::write(&mut out, value).unwrap();
+        out
+    }
+
+    #[test]
+    fn sequences_in_mappings_stand_at_the_key_column_and_nest_on_the_dash_line() {
+        let v = serde_json::json!({"a": [1, [2, 3], {"b": [], "c": {}}], "d": {"e": ["x"]}});
+        assert_eq!(
+            yaml(&v),
+            "a:\n- 1\n- - 2\n  - 3\n- b: []\n  c: {}\nd:\n  e:\n  - x\n"
+        );
+    }
+
+    #[test]
+    fn literal_blocks_say_their_chomping_and_indentation_when_needed() {
+        let v = serde_json::json!({
+            "clip": "a\nb\n",
+            "strip": "a\n\nb",
+            "keep": "a\n\n\n",
+            "only": "\n\n",
+            "indented": "\n  a\nb\n",
+            "items": ["x\ny\n"],
+        });
+        assert_eq!(
+            yaml(&v),
+            "clip: |\n  a\n  b\nstrip: |-\n  a\n\n  b\nkeep: |+\n  a\n\n\nonly: |+\n\n\n\
+             indented: |2\n\n    a\n  b\nitems:\n- |\n  x\n  y\n"
+        );
+    }
+
+    #[test]
+    fn scalars_as_the_previous_emitter_wrote_them() {
+        let v = serde_json::json!([null, true, -3, 18446744073709551615u64, 1.0, 2.5e-8, 1e300]);
+        assert_eq!(
+            yaml(&v),
+            "- null\n- true\n- -3\n- 18446744073709551615\n- 1.0\n- 2.5e-8\n- 1.0e+300\n"
+        );
+    }
+}
