@@ -4,6 +4,11 @@ use serde::Serialize;
 
 use crate::error::{Error, ErrorKind};
 
+#[cfg(test)]
+mod differential;
+mod scalar;
+mod writer;
+
 /// The line between two documents of a stream.
 pub(crate) const SEPARATOR: &str = "---\n";
 
@@ -55,10 +60,10 @@ const DOCUMENT_CAPACITY: usize = 4096;
 /// Writes one document at the end of `out`, ending with a newline.
 fn write_document<T: Serialize>(out: &mut String, object: &T) -> Result<(), Error> {
     let start = out.len();
-    let options = serde_saphyr::ser_options! { folded_wrap_chars: usize::MAX };
-    serde_saphyr::to_fmt_writer_with_options(out, object, options)
+    writer::write(out, object)
         .map_err(|e| Error::new(ErrorKind::Io, "", format!("cannot write YAML: {e}")))?;
-    if out.len() == start || !out.ends_with('\n') {
+    // Every node ends its line; only an empty document would not.
+    if out.len() == start {
         out.push('\n');
     }
     Ok(())
