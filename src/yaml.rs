@@ -441,10 +441,13 @@ impl<'a> Loader<'a> {
             if matches!(event, Event::MappingEnd) {
                 break;
             }
-            // Keys keep their text: `y:` or `on:` stay keys, not booleans.
+            // Keys keep their text: `y:` or `on:` stay keys, not booleans. Only a plain,
+            // untagged `<<` is a merge key (as in the Go YAML readers); `"<<"` is a key.
+            let mut merge = false;
             let key = match event {
-                Event::Scalar(text, ..) => {
+                Event::Scalar(text, style, _, tag) => {
                     check_scalar(&text, &key_span)?;
+                    merge = text == "<<" && style == ScalarStyle::Plain && tag.is_none();
                     text.into_owned()
                 }
                 other => {
@@ -473,7 +476,7 @@ impl<'a> Loader<'a> {
             } = self.node(event, span, &child, depth + 1)?;
             nodes += n;
             height = height.max(h + 1);
-            if key == "<<" {
+            if merge {
                 // YAML 1.1 merge key: earlier explicit keys win over merged ones.
                 let sources = match value {
                     Value::Array(items) => items,
@@ -778,6 +781,12 @@ mod tests {
     fn anchors_and_merge_keys() {
         let v = one("base: &b {x: 1, y: 2}\nc:\n  <<: *b\n  y: 3\n");
         assert_eq!(v["c"], serde_json::json!({"y": 3, "x": 1}));
+        // A quoted or tagged `<<` is an ordinary key, whatever its value.
+        let v = one("a: {\"<<\": null}\nb: {'<<': 1}\n");
+        assert_eq!(v["a"], serde_json::json!({"<<": null}));
+        assert_eq!(v["b"], serde_json::json!({"<<": 1}));
+        let v = one("a: {!!str <<: x}\n");
+        assert_eq!(v["a"], serde_json::json!({"<<": "x"}));
     }
 
     #[test]
