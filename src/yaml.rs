@@ -441,13 +441,25 @@ impl<'a> Loader<'a> {
             if matches!(event, Event::MappingEnd) {
                 break;
             }
-            // Keys keep their text: `y:` or `on:` stay keys, not booleans. Only a plain,
-            // untagged `<<` is a merge key (as in the Go YAML readers); `"<<"` is a key.
+            // Keys keep their text: `y:` or `on:` stay keys, not booleans. A merge key is `<<`
+            // plain and untagged, or tagged `!!merge` (as the Go YAML readers take it); `"<<"`
+            // and `!!str <<` are ordinary keys.
             let mut merge = false;
             let key = match event {
                 Event::Scalar(text, style, _, tag) => {
                     check_scalar(&text, &key_span)?;
-                    merge = text == "<<" && style == ScalarStyle::Plain && tag.is_none();
+                    let tagged_merge = tag.as_ref().is_some_and(|t| {
+                        t.suffix_in_namespace("tag:yaml.org,2002:").as_deref() == Some("merge")
+                    });
+                    if !(tagged_merge && text == "<<") {
+                        check_tag(
+                            tag.as_deref(),
+                            &["str", "int", "bool", "float", "null"],
+                            &key_span,
+                        )?;
+                    }
+                    merge = text == "<<"
+                        && (tagged_merge || (style == ScalarStyle::Plain && tag.is_none()));
                     text.into_owned()
                 }
                 other => {
@@ -787,6 +799,12 @@ mod tests {
         assert_eq!(v["b"], serde_json::json!({"<<": 1}));
         let v = one("a: {!!str <<: x}\n");
         assert_eq!(v["a"], serde_json::json!({"<<": "x"}));
+        // `!!merge` makes a merge key, as in kubectl's reader.
+        let v = one("base: &b {x: 1}\nc: {!!merge <<: *b, y: 2}\n");
+        assert_eq!(v["c"], serde_json::json!({"y": 2, "x": 1}));
+        // Keys take the tags values do: others are refused, not dropped.
+        assert!(load_documents("a: {!!binary aGk=: x}\n").is_err());
+        assert!(load_documents("a: {!!merge x: y}\n").is_err());
     }
 
     #[test]

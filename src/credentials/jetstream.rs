@@ -340,9 +340,9 @@ fn derived(
     };
     let (server_pair, cluster_pair) = if split {
         std::thread::scope(|s| {
-            let cluster = s.spawn(cluster_pair);
+            let cluster = super::in_thread(s, cluster_pair);
             let server = server_pair();
-            (server, super::joined(cluster))
+            (server, cluster.result())
         })
     } else {
         (server_pair(), cluster_pair())

@@ -312,17 +312,49 @@ fn derive_jetstream(
     std::thread::scope(|s| {
         let workers: Vec<_> = jobs
             .chunks(run)
-            .map(|chunk| s.spawn(move || chunk.iter().map(one(false)).collect::<Vec<_>>()))
+            .map(|chunk| in_thread(s, move || chunk.iter().map(one(false)).collect::<Vec<_>>()))
             .collect();
-        workers.into_iter().flat_map(joined).collect()
+        workers.into_iter().flat_map(Worker::result).collect()
     })
 }
 
-/// The result of a scoped thread; a panic in it goes on in the caller, as if it ran there.
-fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
-    handle
-        .join()
-        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+/// Work handed to a scoped thread, or done at once when no thread can be started (a
+/// container at its process limit): the results are the same either way.
+pub(super) enum Worker<'s, T> {
+    Thread(std::thread::ScopedJoinHandle<'s, T>),
+    Done(T),
+}
+
+/// Starts `work` on a thread of `scope`, or does it here if the system refuses a thread.
+pub(super) fn in_thread<'s, T: Send + 's>(
+    scope: &'s std::thread::Scope<'s, '_>,
+    work: impl FnOnce() -> T + Send + 's,
+) -> Worker<'s, T> {
+    // Shared with the thread, so that the work is still here if the thread cannot start.
+    let work = std::sync::Arc::new(std::sync::Mutex::new(Some(work)));
+    let take = |w: &std::sync::Mutex<Option<_>>| {
+        w.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+            .expect("the work is taken once")
+    };
+    let theirs = std::sync::Arc::clone(&work);
+    match std::thread::Builder::new().spawn_scoped(scope, move || take(&theirs)()) {
+        Ok(handle) => Worker::Thread(handle),
+        Err(_) => Worker::Done(take(&work)()),
+    }
+}
+
+impl<T> Worker<'_, T> {
+    /// The result; a panic in the thread goes on in the caller, as if it ran there.
+    pub(super) fn result(self) -> T {
+        match self {
+            Worker::Thread(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Worker::Done(result) => result,
+        }
+    }
 }
 
 /// Warnings for the external-secrets options set while another mode renders (they would
@@ -361,7 +393,9 @@ fn unused_store_options(options: &RenderOptions) -> Vec<Warning> {
 /// would need random credentials is an error. A Secret that no bus uses gets a warning, or with
 /// [`RenderOptions::strict_input`] an error.
 ///
-/// Every bus is resolved; all errors come back together, each located in its document.
+/// Every bus is resolved; all errors come back together, each located in its document. (Keys
+/// and certificates are derived only when no bus failed before: their only failures are
+/// internal ones.)
 pub fn resolve(
     plans: &[Plan],
     parsed: &Parsed,

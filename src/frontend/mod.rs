@@ -21,7 +21,7 @@ use std::num::NonZeroUsize;
 const MAX_THREADS: NonZeroUsize = NonZeroUsize::new(8).unwrap();
 
 /// How many threads a render may use: what the machine (or the container's CPU quota) offers,
-/// at most [`MAX_THREADS`].
+/// at most eight (`MAX_THREADS`).
 pub fn threads() -> NonZeroUsize {
     std::thread::available_parallelism()
         .unwrap_or(NonZeroUsize::MIN)

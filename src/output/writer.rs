@@ -197,9 +197,11 @@ fn literal_block(out: &mut String, s: &str, column: usize) -> Result<(), Error> 
     let trailing = s.len() - content.len();
     out.push('|');
     // A first line that starts with spaces would be taken for indentation: say how deep the
-    // body is (one level of two columns past the parent).
+    // body is (one level of two columns past the parent). So too for a tab: libyaml and the
+    // Go YAML readers (kubectl, Argo CD) refuse a tab while they still look for the
+    // indentation, though serde-saphyr writes no indicator there.
     let first_line = content.split('\n').find(|l| !l.is_empty()).unwrap_or("");
-    if first_line.starts_with(' ') {
+    if first_line.starts_with([' ', '\t']) {
         out.push('2');
     }
     // Chomping: strip (`-`) without a final line feed, clip for exactly one, keep (`+`)
