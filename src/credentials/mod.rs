@@ -325,23 +325,15 @@ pub(super) enum Worker<'s, T> {
     Done(T),
 }
 
-/// Starts `work` on a thread of `scope`, or does it here if the system refuses a thread.
+/// Starts `work` on a thread of `scope`, or does it here if the system refuses a thread. The
+/// work only borrows (it is `Copy`), so a copy is still here when the thread cannot start.
 pub(super) fn in_thread<'s, T: Send + 's>(
     scope: &'s std::thread::Scope<'s, '_>,
-    work: impl FnOnce() -> T + Send + 's,
+    work: impl FnOnce() -> T + Send + Copy + 's,
 ) -> Worker<'s, T> {
-    // Shared with the thread, so that the work is still here if the thread cannot start.
-    let work = std::sync::Arc::new(std::sync::Mutex::new(Some(work)));
-    let take = |w: &std::sync::Mutex<Option<_>>| {
-        w.lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take()
-            .expect("the work is taken once")
-    };
-    let theirs = std::sync::Arc::clone(&work);
-    match std::thread::Builder::new().spawn_scoped(scope, move || take(&theirs)()) {
+    match std::thread::Builder::new().spawn_scoped(scope, work) {
         Ok(handle) => Worker::Thread(handle),
-        Err(_) => Worker::Done(take(&work)()),
+        Err(_) => Worker::Done(work()),
     }
 }
 

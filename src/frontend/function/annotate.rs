@@ -148,12 +148,16 @@ impl Entries {
     /// The lines of `extra`, as [`entries`] writes them.
     fn of(&mut self, extra: &[(String, String)]) -> Result<&str, String> {
         self.text.clear();
+        let twice = extra
+            .iter()
+            .enumerate()
+            .any(|(i, (k, _))| extra[..i].iter().any(|(other, _)| other == k));
+        if twice {
+            // A key given twice: the mapping keeps one entry; written whole.
+            self.text = entries(extra)?;
+            return Ok(&self.text);
+        }
         for (k, v) in extra {
-            if extra.iter().filter(|(other, _)| other == k).count() > 1 {
-                // A key given twice: the mapping keeps one entry; written whole.
-                self.text = entries(extra)?;
-                return Ok(&self.text);
-            }
             let pair = (k.clone(), v.clone());
             match self.kept.get(&pair) {
                 Some(entry) => self.text.push_str(entry),

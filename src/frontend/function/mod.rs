@@ -211,8 +211,8 @@ pub fn run(input: &str, env: &Environment) -> Outcome {
 
 /// The ResourceList `list` with `items`, then the entries `appended` (already written as
 /// entries of its `items`), as block YAML: the same bytes as serializing it whole with those
-/// items, but item by item. The appended entries, most of a first render, are not copied: the
-/// text before them is put in front of them.
+/// items, but item by item. The appended entries, most of a first render, stay in their own
+/// string: the text before them is moved in front of them, so the output is never held twice.
 fn list_yaml(
     list: &ResourceList,
     items: Vec<Out<'_>>,
