@@ -33,15 +33,21 @@ fn stream(n: usize) -> String {
     s
 }
 
-fn render(c: &mut Criterion) {
-    let options = RenderOptions::default().seed(Seed::new("benchmark seed, not a secret").unwrap());
-    let mut group = c.benchmark_group("render");
-    for n in [1usize, 100, 1000] {
-        let input = stream(n);
+/// A group `name` rendering `make(n)` buses, YAML in to YAML out, for each of `sizes`.
+fn group(
+    c: &mut Criterion,
+    name: &str,
+    sizes: &[usize],
+    make: fn(usize) -> String,
+    options: &RenderOptions,
+) {
+    let mut group = c.benchmark_group(name);
+    for &n in sizes {
+        let input = make(n);
         group.throughput(Throughput::Elements(n as u64));
         group.bench_with_input(BenchmarkId::from_parameter(n), &input, |b, input| {
             b.iter(|| {
-                render_str(black_box(input), &options)
+                render_str(black_box(input), options)
                     .unwrap()
                     .to_yaml()
                     .unwrap()
@@ -49,40 +55,23 @@ fn render(c: &mut Criterion) {
         });
     }
     group.finish();
+}
 
-    let mut js = c.benchmark_group("render-jetstream");
-    for n in [1usize, 100] {
-        let input = jetstream_stream(n);
-        js.throughput(Throughput::Elements(n as u64));
-        js.bench_with_input(BenchmarkId::from_parameter(n), &input, |b, input| {
-            b.iter(|| {
-                render_str(black_box(input), &options)
-                    .unwrap()
-                    .to_yaml()
-                    .unwrap()
-            })
-        });
-    }
-    js.finish();
-
+fn render(c: &mut Criterion) {
+    let options = RenderOptions::default().seed(Seed::new("benchmark seed, not a secret").unwrap());
+    group(c, "render", &[1, 100, 1000], stream, &options);
+    group(c, "render-jetstream", &[1, 100], jetstream_stream, &options);
     // The same with the threads the command-line front ends use (the machine's parallelism):
     // one bus splits its two certificate chains, many buses share out the derivations.
     let threads = std::thread::available_parallelism().unwrap_or(std::num::NonZeroUsize::MIN);
     let parallel = options.clone().threads(threads);
-    let mut jsp = c.benchmark_group("render-jetstream-threads");
-    for n in [1usize, 100] {
-        let input = jetstream_stream(n);
-        jsp.throughput(Throughput::Elements(n as u64));
-        jsp.bench_with_input(BenchmarkId::from_parameter(n), &input, |b, input| {
-            b.iter(|| {
-                render_str(black_box(input), &parallel)
-                    .unwrap()
-                    .to_yaml()
-                    .unwrap()
-            })
-        });
-    }
-    jsp.finish();
+    group(
+        c,
+        "render-jetstream-threads",
+        &[1, 100],
+        jetstream_stream,
+        &parallel,
+    );
 
     let mut big = c.benchmark_group("render-10k");
     big.sample_size(10);
